@@ -1,0 +1,183 @@
+"""The REST API's shared conventions (django-ninja): auth, errors, pagination, filters.
+
+- Auth: ``Authorization: Bearer <token>`` (integrations, phones) or the browser session (+CSRF).
+- Errors, always: {"error": {"code": str, "message": str, "fields": {name: [messages]}}}
+- Lists: ``?limit=25&offset=0`` -> {"count": int, "items": [...]}; unknown query parameters are
+  rejected with code "unknown_filter" naming them.
+- Every endpoint reads and writes through core.visibility, like the pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from . import audit
+from .models import ApiToken, Channel
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_issue(*, user, name: str) -> str:
+    """Create a token; the raw value is returned once and never stored."""
+    raw = "dd_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name[:80], prefix=raw[3:9], key_hash=hash_token(raw))
+    return raw
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token: str):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        audit.set_context(row.user, Channel.API)
+        return row.user
+
+
+class SessionAuth(APIKeyHeader):
+    """The pages' session; CSRF is checked for unsafe methods by ninja's django_auth."""
+
+    param_name = "X-CSRFToken"
+
+    def __call__(self, request):
+        user = django_auth(request)
+        if user:
+            audit.set_context(request.user, Channel.API)
+        return user
+
+    def authenticate(self, request, key):  # pragma: no cover - __call__ is used
+        return None
+
+
+class ErrorOut(Schema):
+    error: dict
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+api = NinjaAPI(
+    title="DigDeal API",
+    version="1",
+    description="Sales and collections for machinery dealers. Same visibility rules as the pages.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def _loc_name(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "filters")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        name = _loc_name(err.get("loc", ()))
+        kind = err.get("type", "")
+        if kind == "missing":
+            msg = _("This field is required.")
+        elif kind == "json_invalid":
+            name, msg = "body", _("The request body is not valid JSON.")
+        elif kind.startswith(("int_", "float_", "decimal_")):
+            msg = _("Enter a number.")
+        elif kind.startswith("date"):
+            msg = _("Enter a date as YYYY-MM-DD.")
+        else:
+            msg = err.get("msg", _("Invalid value."))
+        fields.setdefault(name, []).append(msg)
+    names = "、".join(fields)
+    return api.create_response(
+        request, error_body("invalid", _("Invalid input: %(fields)s") % {"fields": names}, fields), status=422
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request, exc: DjangoValidationError):
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    names = "、".join(fields)
+    return api.create_response(
+        request, error_body("invalid", _("Invalid input: %(fields)s") % {"fields": names}, fields), status=422
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, error_body("forbidden", _("Your role may not do this.")), status=403)
+
+
+@api.exception_handler(PermissionError)
+def _forbidden2(request, exc):
+    return api.create_response(request, error_body("forbidden", _("Your role may not do this.")), status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    return api.create_response(
+        request, error_body("unauthorized", _("Log in or send a valid API token.")), status=401
+    )
+
+
+class FilterError(Exception):
+    def __init__(self, fields: dict[str, list[str]]):
+        self.fields = fields
+
+
+@api.exception_handler(FilterError)
+def _filter_error(request, exc: FilterError):
+    names = "、".join(exc.fields)
+    return api.create_response(
+        request, error_body("unknown_filter", _("Unknown filter: %(names)s") % {"names": names}, exc.fields), status=400
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+
+
+def check_query(request, allowed: set[str]) -> None:
+    """Reject query parameters that are not filters of this endpoint (typos must not pass silently)."""
+    unknown = sorted(set(request.GET) - allowed - {"limit", "offset"})
+    if unknown:
+        raise FilterError({name: [_("Not a filter of this list.")] for name in unknown})
+
+
+def paginate(request, queryset, serialize) -> dict:
+    """The one pagination convention: limit/offset in, {count, items} out."""
+    try:
+        limit = int(request.GET.get("limit", settings.PAGE_SIZE))
+        offset = int(request.GET.get("offset", 0))
+    except ValueError:
+        raise FilterError({"limit": [_("Enter a whole number.")]}) from None
+    if not 1 <= limit <= settings.API_MAX_PAGE_SIZE:
+        raise FilterError({"limit": [_("Between 1 and %(max)d.") % {"max": settings.API_MAX_PAGE_SIZE}]})
+    if offset < 0:
+        raise FilterError({"offset": [_("Zero or more.")]})
+    return {"count": queryset.count(), "items": [serialize(obj) for obj in queryset[offset : offset + limit]]}

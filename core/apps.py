@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Organisation and system")
+
+    def ready(self) -> None:
+        from . import audit, checks, jobs  # noqa: F401  (signal handlers, system checks, periodic jobs)

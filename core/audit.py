@@ -1,0 +1,185 @@
+"""The audit trail: who changed which business record, when, through which channel, from what to what.
+
+Every model registered with ``@audited`` (or ``audit.register(Model)``) gets an AuditEntry on each
+create, update and delete made through the ORM's ``save()``/``delete()`` — from a page, the API,
+an import, a job or the admin site. Who and which channel come from a context that the request
+middleware, the API authentication, imports and jobs set with ``audit.acting(user, channel)``.
+
+Bulk operations (``bulk_create``/``update``) bypass signals: services that use them must call
+``audit.log_bulk`` themselves (the seed command is the only exception: demo data is not audited).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import post_delete, post_init, post_save
+
+from .models import AuditEntry, Channel
+
+_registry: dict[type[models.Model], tuple[str, ...]] = {}
+
+
+@dataclass(frozen=True)
+class _Context:
+    actor: Any
+    channel: str
+
+
+_current: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("audit_context", default=None)
+
+
+@contextmanager
+def acting(actor, channel: str) -> Iterator[None]:
+    """Attribute every change made inside the block to ``actor`` through ``channel``."""
+    token = _current.set(_Context(actor=actor, channel=str(channel)))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def set_context(actor, channel: str):
+    return _current.set(_Context(actor=actor, channel=str(channel)))
+
+
+def reset_context(token) -> None:
+    _current.reset(token)
+
+
+def current() -> _Context:
+    return _current.get() or _Context(actor=None, channel=Channel.SYSTEM)
+
+
+def _sensitive_fields(model: type[models.Model]) -> set[str]:
+    from .sensitive import EncryptedTextField
+
+    return {f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)}
+
+
+def register(model: type[models.Model], exclude: tuple[str, ...] = ("updated_at", "created_at")) -> type[models.Model]:
+    fields = tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude and not f.primary_key)
+    _registry[model] = fields
+    post_init.connect(_snapshot, sender=model, dispatch_uid=f"audit-init-{model._meta.label}")
+    post_save.connect(_saved, sender=model, dispatch_uid=f"audit-save-{model._meta.label}")
+    post_delete.connect(_deleted, sender=model, dispatch_uid=f"audit-delete-{model._meta.label}")
+    return model
+
+
+def audited(model: type[models.Model]) -> type[models.Model]:
+    """Class decorator form of ``register``."""
+    return register(model)
+
+
+def is_audited(model: type[models.Model]) -> bool:
+    return model in _registry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _snapshot(sender, instance, **kwargs) -> None:
+    fields = _registry[sender]
+    d = instance.__dict__
+    instance._audit_snapshot = {f: d.get(f) for f in fields} if instance.pk is not None else None
+
+
+def _company_id(instance) -> int | None:
+    return getattr(instance, "company_id", None)
+
+
+def _write(instance, action: str, changes: dict) -> None:
+    ctx = current()
+    actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
+    AuditEntry.objects.create(
+        company_id=_company_id(instance),
+        actor=actor,
+        channel=ctx.channel,
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        changes=changes,
+    )
+
+
+def _diff(sender, before: dict | None, instance) -> dict:
+    masked = _sensitive_fields(sender)
+    out: dict[str, list] = {}
+    for f in _registry[sender]:
+        old = None if before is None else before.get(f)
+        new = instance.__dict__.get(f)
+        if before is not None and old == new:
+            continue
+        if before is None and new in (None, "", False):
+            continue
+        name = f[:-3] if f.endswith("_id") and f[:-3] in {x.name for x in sender._meta.fields} else f
+        if f in masked:
+            out[name] = ["***" if old else "", "***" if new else ""]
+        else:
+            out[name] = [_plain(old), _plain(new)]
+    return out
+
+
+def _saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if raw:  # fixtures
+        return
+    before = None if created else getattr(instance, "_audit_snapshot", None)
+    changes = _diff(sender, before, instance)
+    if not created and not changes:
+        return
+    _write(instance, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE, changes)
+    _snapshot(sender, instance)
+
+
+def _deleted(sender, instance, **kwargs) -> None:
+    _write(instance, AuditEntry.Action.DELETE, {})
+
+
+def log_bulk(model: type[models.Model], objects, action: str) -> None:
+    """Audit rows written with bulk_create / queryset.update (one entry each, in one INSERT)."""
+    ctx = current()
+    actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
+    ct = ContentType.objects.get_for_model(model)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                company_id=_company_id(obj),
+                actor=actor,
+                channel=ctx.channel,
+                action=action,
+                content_type=ct,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                changes={} if action != AuditEntry.Action.CREATE else _diff(model, None, obj),
+            )
+            for obj in objects
+        ],
+        batch_size=1000,
+    )
+
+
+def history_for(instance):
+    """Audit entries of one record, newest first (the record's page shows them)."""
+    return (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(instance)), object_id=str(instance.pk)
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )

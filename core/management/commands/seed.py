@@ -1,0 +1,46 @@
+"""Generate deterministic demo data: ``manage.py seed [--customers 300] [--if-empty] [--flush]``."""
+
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from core import demo
+from core.models import Company
+from customers.demo import seed_customers
+
+
+class Command(BaseCommand):
+    help = "Seed demo data: 1 company, regions, one login per role, customers, to-dos."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=300)
+        parser.add_argument("--salespeople", type=int, default=6)
+        parser.add_argument("--regions", type=int, default=2)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when a company exists.")
+        parser.add_argument("--flush", action="store_true", help="Delete all data first.")
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, *args, customers, salespeople, regions, seed, if_empty, flush, quiet, **options):
+        if customers < 0 or salespeople < 1 or regions < 1:
+            raise CommandError("--customers must be >= 0, --salespeople and --regions >= 1")
+        if flush:
+            call_command("flush", interactive=False, verbosity=0)
+        if Company.objects.exists():
+            if if_empty:
+                if not quiet:
+                    self.stdout.write("Database already holds data; demo data not loaded again.")
+                return
+            raise CommandError("The database already holds data: use --flush to start over, or --if-empty.")
+        started = time.monotonic()
+        ctx = demo.make_context(seed)
+        with transaction.atomic():
+            demo.seed_org(ctx, regions=regions, salespeople=salespeople)
+            n = seed_customers(ctx, count=customers)
+            demo.seed_todos(ctx)
+        if not quiet:
+            self.stdout.write(
+                self.style.SUCCESS(f"Seeded {n} customers, {len(ctx.users)} users in {time.monotonic() - started:.1f}s.")
+            )

@@ -1,0 +1,65 @@
+"""Reads of the core: the Today page buckets, unread notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import Notification, Todo
+from .visibility import visible
+
+
+@dataclass
+class TodayBuckets:
+    today: dt.date
+    overdue: list[Todo]
+    due_today: list[Todo]
+    next_days: list[Todo]
+    done_today: list[Todo]
+
+
+def today_buckets(user, *, today: dt.date | None = None, limit: int = 100) -> TodayBuckets:
+    """Open to-dos: overdue, today, next 7 days (by the snoozed date when snoozed). Two queries."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=7)
+    todos = list(
+        visible(user, Todo)
+        .filter(user=user, status=Todo.Status.OPEN)
+        .annotate(effective=Coalesce(F("snoozed_until"), F("due")))
+        .filter(effective__lte=horizon)
+        .order_by("effective", "id")[: limit * 3]
+    )
+    done = list(
+        visible(user, Todo)
+        .filter(user=user, status=Todo.Status.DONE, done_at__date__gte=today)
+        .order_by("-done_at")[:limit]
+    )
+    return TodayBuckets(
+        today=today,
+        overdue=[t for t in todos if t.effective < today][:limit],
+        due_today=[t for t in todos if t.effective == today][:limit],
+        next_days=[t for t in todos if t.effective > today][:limit],
+        done_today=done,
+    )
+
+
+def unread_notifications(user, limit: int = 20) -> list[Notification]:
+    return list(visible(user, Notification).filter(read_at__isnull=True)[:limit])
+
+
+def unread_count(user) -> int:
+    return visible(user, Notification).filter(read_at__isnull=True).count()
+
+
+def open_todo_count(user, *, today: dt.date | None = None) -> int:
+    today = today or timezone.localdate()
+    return (
+        visible(user, Todo)
+        .filter(user=user, status=Todo.Status.OPEN)
+        .filter(Q(snoozed_until__isnull=True, due__lte=today) | Q(snoozed_until__lte=today))
+        .count()
+    )

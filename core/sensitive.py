@@ -1,0 +1,124 @@
+"""Sensitive personal data (敏感个人信息): encrypted at rest, masked on screen, every reveal logged.
+
+Keys: ``FIELD_ENCRYPTION_KEYS`` holds Fernet keys, newest first. Values are encrypted with the
+first and decrypted with any, so a key is rotated by putting a new one in front and running
+``manage.py rotate_field_keys`` (which re-encrypts every value with the newest key), then dropping
+the old one. Without keys (development only) a key is derived from SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from .models import SensitiveAccess
+
+
+@lru_cache(maxsize=1)
+def _fernet() -> MultiFernet:
+    keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    if not keys:
+        if not (settings.DEBUG or getattr(settings, "DIGDEAL_ALLOW_DERIVED_FIELD_KEY", True)):
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")
+        digest = hashlib.sha256(("field-key:" + settings.SECRET_KEY).encode()).digest()
+        keys = [base64.urlsafe_b64encode(digest).decode()]
+    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
+
+
+def reset_keys_cache() -> None:
+    _fernet.cache_clear()
+
+
+def encrypt(value: str) -> str:
+    return _fernet().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:  # pragma: no cover - a wrong key is an operator error
+        raise ImproperlyConfigured("A sensitive value cannot be decrypted: wrong FIELD_ENCRYPTION_KEYS?") from exc
+
+
+def rotate(token: str) -> str:
+    return _fernet().rotate(token.encode()).decode()
+
+
+def blind_index(value: str) -> str:
+    """Keyed hash of a normalised value, to find duplicates without decrypting (e.g. ID numbers)."""
+    norm = value.strip().upper()
+    return hmac.new(settings.SECRET_KEY.encode(), norm.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class EncryptedTextField(models.TextField):
+    """Stores a Fernet token; Python code sees the plain text. Never filter on it (use blind_index)."""
+
+    description = "Encrypted text"
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value in (None, ""):
+            return value
+        return encrypt(value)
+
+
+def mask(value: str | None, head: int = 4, tail: int = 4) -> str:
+    """1101**********1234 — keeps the first and last characters, stars in between."""
+    if not value:
+        return ""
+    if len(value) <= head + tail:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def may_reveal(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*settings.SENSITIVE_REVEAL_ROLES)
+
+
+def log_reveal(*, user, instance, field: str, channel: str) -> None:
+    SensitiveAccess.objects.create(
+        company_id=getattr(instance, "company_id", None),
+        user=user,
+        kind=SensitiveAccess.Kind.REVEAL,
+        channel=channel,
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=str(instance.pk),
+        field=field,
+    )
+
+
+def reveal(*, user, instance, field: str, channel: str) -> str:
+    """The plain value for a user who may see it; logged. Raises PermissionError otherwise."""
+    if not may_reveal(user):
+        raise PermissionError("This role may not reveal sensitive data.")
+    log_reveal(user=user, instance=instance, field=field, channel=channel)
+    return getattr(instance, field) or ""
+
+
+def log_export(*, user, model: type[models.Model], field: str, row_count: int, channel: str) -> None:
+    SensitiveAccess.objects.create(
+        company_id=getattr(user, "company_id", None),
+        user=user,
+        kind=SensitiveAccess.Kind.EXPORT,
+        channel=channel,
+        content_type=ContentType.objects.get_for_model(model),
+        field=field,
+        row_count=row_count,
+    )
+
+
+def encrypted_fields(model: type[models.Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.today, name="today"),
+    path("todos/<int:pk>/done/", views.todo_done, name="todo_done"),
+    path("todos/<int:pk>/snooze/", views.todo_snooze, name="todo_snooze"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("account/", views.account, name="account"),
+    path("audit/", views.audit_list, name="audit"),
+]

@@ -1,0 +1,228 @@
+"""Who may list, see, change or delete which rows — the one place that decides it (可见性).
+
+Every list, page, API endpoint, export, search and background job asks this module:
+
+    visible(user, Customer)                      -> queryset of the rows the user may list
+    visible(user, Customer, Action.CHANGE)       -> rows the user may change
+    get_or_404(user, Customer, pk, Action.CHANGE) -> the row, 404 if not visible, 403 if only visible
+    can(user, obj, Action.DELETE)                -> bool
+
+A user never sees another company's rows. Within the company each role grants scopes per action;
+a user holding several roles gets the union. The table POLICIES below is the whole policy: a new
+module adds one entry per business model it creates (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Role
+
+
+class Action(StrEnum):
+    LIST = "list"
+    VIEW = "view"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+# A scope turns a user into a Q over the model (None = no rows).
+Scope = Callable[[object], Q | None]
+
+
+def everything() -> Scope:
+    return lambda user: Q()
+
+
+def own(path: str) -> Scope:
+    """Rows whose ``path`` points at the user (e.g. the customer's owning salesperson)."""
+    return lambda user: Q(**{path: user.pk})
+
+
+def in_regions(path: str) -> Scope:
+    """Rows in one of the regions the user covers."""
+
+    def scope(user):
+        ids = user.region_ids
+        return Q(**{f"{path}__in": list(ids)}) if ids else None
+
+    return scope
+
+
+def where(**lookups) -> Scope:
+    """Rows matching fixed lookups, e.g. the public pool: where(in_pool=True)."""
+    return lambda user: Q(**lookups)
+
+
+def members_of_my_regions(path: str) -> Scope:
+    """Rows whose user (at ``path``) covers one of the requesting user's regions."""
+
+    def scope(user):
+        from .models import User
+
+        ids = user.region_ids
+        if not ids:
+            return None
+        return Q(**{f"{path}__in": User.objects.filter(regions__in=list(ids)).values("pk")})
+
+    return scope
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Scopes granted to one role on one model: ``read`` covers LIST and VIEW."""
+
+    read: tuple[Scope, ...] = ()
+    change: tuple[Scope, ...] = ()
+    delete: tuple[Scope, ...] = ()
+
+    def scopes(self, action: Action) -> tuple[Scope, ...]:
+        if action in (Action.LIST, Action.VIEW):
+            # whoever may change or delete a row may also see it
+            return self.read + self.change + self.delete
+        return self.change if action == Action.CHANGE else self.delete
+
+
+ALL = (everything(),)
+NONE: tuple[Scope, ...] = ()
+
+
+def full(*scopes: Scope) -> Grant:
+    return Grant(read=scopes, change=scopes, delete=scopes)
+
+
+@dataclass(frozen=True)
+class Policy:
+    company_path: str
+    grants: dict[str, Grant] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------------------
+# THE POLICY. Roles: salesperson, manager, finance, service, admin.
+# ----------------------------------------------------------------------------------------------
+POLICIES: dict[str, Policy] = {
+    # Customers (客户): salesperson — own customers and the public pool (公海); manager — all in
+    # their regions; finance — read in their regions (the debtor's contact data for collection);
+    # service — none until service cases exist (they will grant the customers attached to them);
+    # administrator — the whole company.
+    "customers.Customer": Policy(
+        company_path="company",
+        grants={
+            Role.SALESPERSON: Grant(read=(own("owner"), where(in_pool=True)), change=(own("owner"),)),
+            Role.MANAGER: full(in_regions("region")),
+            Role.FINANCE: Grant(read=(in_regions("region"),)),
+            Role.ADMIN: full(everything()),
+        },
+    ),
+    # Organisation: everybody reads the company's regions and branches; administrators change them.
+    "core.Region": Policy(
+        company_path="company",
+        grants={r: Grant(read=ALL) for r in Role.values} | {Role.ADMIN: Grant(read=ALL, change=ALL)},
+    ),
+    "core.Branch": Policy(
+        company_path="company",
+        grants={r: Grant(read=ALL) for r in Role.values} | {Role.ADMIN: Grant(read=ALL, change=ALL)},
+    ),
+    # Users: everybody sees themselves; managers see the staff of their regions; administrators
+    # manage all users (deactivate, never delete: history points at them).
+    "core.User": Policy(
+        company_path="company",
+        grants={
+            Role.SALESPERSON: Grant(read=(own("pk"),)),
+            Role.FINANCE: Grant(read=(own("pk"),)),
+            Role.SERVICE: Grant(read=(own("pk"),)),
+            Role.MANAGER: Grant(read=(own("pk"), members_of_my_regions("pk"))),
+            Role.ADMIN: Grant(read=ALL, change=ALL),
+        },
+    ),
+    "core.UserRole": Policy(
+        company_path="user__company",
+        grants={r: Grant(read=(own("user"),)) for r in Role.values} | {Role.ADMIN: full(everything())},
+    ),
+    # To-dos and notifications are personal.
+    "core.Todo": Policy(company_path="company", grants={r: full(own("user")) for r in Role.values}),
+    "core.Notification": Policy(company_path="company", grants={r: full(own("user")) for r in Role.values}),
+    # The audit trail and the sensitive-data access log: administrators read them; nobody changes them.
+    # (A record's own history is shown to whoever may see the record.)
+    "core.AuditEntry": Policy(company_path="company", grants={Role.ADMIN: Grant(read=ALL)}),
+    "core.SensitiveAccess": Policy(company_path="company", grants={Role.ADMIN: Grant(read=ALL)}),
+}
+
+
+def policy_for(model: type[models.Model]) -> Policy:
+    try:
+        return POLICIES[model._meta.label]
+    except KeyError:
+        raise LookupError(f"No visibility policy for {model._meta.label}: add one to core/visibility.py") from None
+
+
+def governed_models() -> list[type[models.Model]]:
+    return [apps.get_model(label) for label in POLICIES]
+
+
+def _q_for(user, model: type[models.Model], action: Action) -> Q | None:
+    policy = policy_for(model)
+    combined: Q | None = None
+    for role in user.role_set:
+        grant = policy.grants.get(role)
+        if grant is None:
+            continue
+        for scope in grant.scopes(action):
+            q = scope(user)
+            if q is None:
+                continue
+            if not q:  # Q() = every row of the company
+                return Q()
+            combined = q if combined is None else combined | q
+    return combined
+
+
+def visible(user, model: type[models.Model], action: Action = Action.LIST, queryset=None):
+    """The rows of ``model`` on which ``user`` may perform ``action``."""
+    qs = queryset if queryset is not None else model._default_manager.all()
+    if not getattr(user, "is_authenticated", False) or not user.company_id or not user.is_active:
+        return qs.none()
+    policy = policy_for(model)
+    q = _q_for(user, model, action)
+    if q is None:
+        return qs.none()
+    qs = qs.filter(**{policy.company_path: user.company_id})
+    return qs.filter(q) if q else qs
+
+
+def can(user, obj: models.Model, action: Action) -> bool:
+    return visible(user, type(obj), action).filter(pk=obj.pk).exists()
+
+
+def allowed_actions(user, obj: models.Model) -> set[Action]:
+    return {a for a in Action if a != Action.LIST and can(user, obj, a)}
+
+
+def get_or_404(user, model: type[models.Model], pk, action: Action = Action.VIEW, queryset=None):
+    """The row for ``action``: 404 when the user may not even see it, 403 when only seeing is allowed."""
+    try:
+        return visible(user, model, action, queryset).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        pass
+    if action != Action.VIEW and visible(user, model, Action.VIEW).filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def may(user, model: type[models.Model], action: Action) -> bool:
+    """Does any role of the user grant ``action`` on some rows of ``model`` (e.g. to show a button)?"""
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return False
+    return _q_for(user, model, action) is not None
+
+
+def roles_with(model: type[models.Model], action: Action) -> Iterable[str]:
+    return [r for r, g in policy_for(model).grants.items() if g.scopes(action)]

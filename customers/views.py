@@ -1,0 +1,102 @@
+"""Thin views: parse input, call a selector or a service, render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import sensitive
+from core.audit import history_for
+from core.models import Channel
+from core.visibility import Action, can, get_or_404, may
+
+from . import selectors, services
+from .forms import CustomerForm
+from .models import Customer
+
+
+def _filters(request) -> dict:
+    grade = request.GET.get("grade", "")
+    pool = request.GET.get("pool", "")
+    return {
+        "q": request.GET.get("q", "")[:100],
+        "grade": grade if grade in {"9", "6", "3", "1", "0"} else "",
+        "pool": pool if pool in {"0", "1"} else "",
+    }
+
+
+def customer_list(request):
+    f = _filters(request)
+    qs = selectors.customer_search(request.user, **f)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    ctx = {
+        "page_obj": page,
+        "f": f,
+        "grades": Customer.Grade.choices,
+        "querystring_base": urlencode({k: v for k, v in f.items() if v}) + ("&" if any(f.values()) else ""),
+        "can_create": may(request.user, Customer, Action.CHANGE),
+    }
+    template = "customers/list.html#results" if request.headers.get("HX-Request") else "customers/list.html"
+    return render(request, template, ctx)
+
+
+def customer_detail(request, pk: int):
+    customer = get_or_404(request.user, Customer, pk, Action.VIEW, queryset=Customer.objects.select_related("owner", "region", "branch"))
+    ctx = {
+        "c": customer,
+        "history": history_for(customer)[:50],
+        "can_change": can(request.user, customer, Action.CHANGE),
+        "may_reveal": sensitive.may_reveal(request.user),
+        "id_masked": sensitive.mask(customer.id_number),
+    }
+    return render(request, "customers/detail.html", ctx)
+
+
+@require_POST
+def customer_reveal_id(request, pk: int):
+    customer = get_or_404(request.user, Customer, pk, Action.VIEW)
+    try:
+        value = sensitive.reveal(user=request.user, instance=customer, field="id_number", channel=Channel.PAGE)
+    except PermissionError:
+        return HttpResponse(escape(_("Your role may not see this number.")), status=403)
+    return HttpResponse(f'<span data-testid="id-plain">{escape(value)}</span>')
+
+
+def customer_create(request):
+    if not may(request.user, Customer, Action.CHANGE):
+        return render(request, "403.html", status=403)
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "title": _("New customer")}, status=422 if form.errors else 200)
+
+
+def customer_edit(request, pk: int):
+    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
+    initial = {
+        f: getattr(customer, f)
+        for f in ("name", "kind", "phone", "grade", "province", "city", "district", "address")
+    } | {"region": customer.region_id}
+    form = CustomerForm(request.POST or None, user=request.user, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(actor=request.user, customer=customer, **form.service_kwargs())
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "title": customer.name, "customer": customer}, status=422 if form.errors else 200)

@@ -1,0 +1,8 @@
+"""Mounts every module's router on the one API (see core/api.py for the conventions)."""
+
+from core.api import api
+from core.api_routes import router as core_router
+from customers.api import router as customers_router
+
+api.add_router("/", core_router)
+api.add_router("/", customers_router)
