@@ -12,6 +12,7 @@ NOTIFY_WEBHOOKS  comma separated group-robot webhook URLs (WeCom / DingTalk)
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -32,8 +33,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+TESTING = "pytest" in sys.modules or env_bool("DIGDEAL_TESTING")
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
-SECRET_KEY = os.environ.get("SECRET_KEY") or (_DEV_SECRET if DEBUG or os.environ.get("DIGDEAL_TESTING") else "")
+SECRET_KEY = os.environ.get("SECRET_KEY") or (_DEV_SECRET if DEBUG or TESTING else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off (see docs/deploy.md).")
 
@@ -161,7 +163,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if not (DEBUG or TESTING)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -191,7 +193,7 @@ SENSITIVE_REVEAL_ROLES = env_list("SENSITIVE_REVEAL_ROLES", "admin,finance")
 # --- Security (production) ----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-less meta tag; kept default
-if not DEBUG:
+if not (DEBUG or TESTING):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
