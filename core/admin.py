@@ -86,7 +86,8 @@ class UserAdmin(VisibleAdmin, BaseUserAdmin):
     list_display = ("username", "display_name", "company", "branch", "is_active")
     list_filter = ("is_active",)
     inlines = [UserRoleInline]
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
         ("DigDeal", {"fields": ("company", "branch", "regions", "display_name", "mobile")}),
     )
 

@@ -139,9 +139,7 @@ def _forbidden2(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
-    return api.create_response(
-        request, error_body("unauthorized", _("Log in or send a valid API token.")), status=401
-    )
+    return api.create_response(request, error_body("unauthorized", _("Log in or send a valid API token.")), status=401)
 
 
 class FilterError(Exception):

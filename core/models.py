@@ -160,6 +160,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "at"], name="audit_object_idx")]
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit entries cannot be changed.")
@@ -190,6 +193,9 @@ class SensitiveAccess(models.Model):
         verbose_name = _("sensitive data access (敏感数据访问)")
         verbose_name_plural = _("sensitive data accesses (敏感数据访问)")
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.field}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -276,6 +282,9 @@ class PeriodicRun(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "slot"], name="periodicrun_unique_slot")]
 
+    def __str__(self) -> str:
+        return f"{self.name}@{self.slot}"
+
 
 class LoginFailure(models.Model):
     """Failed login attempts, for throttling (kept in the database so every app server sees them)."""
@@ -283,6 +292,9 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.CharField(max_length=45, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip}"
 
 
 class ApiToken(models.Model):

@@ -55,7 +55,9 @@ def navigation_for(user, path: str) -> dict:
                 continue
             url = reverse(item.url_name)
             active = path == url if url == "/" else path.startswith(url)
-            entries.append({"label": item.label, "url": url, "icon": item.icon, "active": active, "bottom": item.bottom})
+            entries.append(
+                {"label": item.label, "url": url, "icon": item.icon, "active": active, "bottom": item.bottom}
+            )
         if entries:
             groups.append({"key": key, "label": label, "items": entries})
     bottom = [e for g in groups for e in g["items"] if e["bottom"]]

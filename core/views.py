@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,8 +13,6 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import LoginForm, SnoozeForm
-from django.http import Http404
-
 from .models import AuditEntry, Notification, Todo
 from .visibility import Action, get_or_404, may, visible
 
@@ -33,7 +32,11 @@ def _todo_response(request, todo):
         return render(
             request,
             "core/today.html#todo",
-            {"todo": todo, "b": {"today": timezone.localdate()}, "snooze_default": timezone.localdate() + dt.timedelta(days=1)},
+            {
+                "todo": todo,
+                "b": {"today": timezone.localdate()},
+                "snooze_default": timezone.localdate() + dt.timedelta(days=1),
+            },
         )
     return redirect("core:today")
 
@@ -57,8 +60,17 @@ def todo_snooze(request, pk: int):
     else:
         msg = "；".join(form.errors.get("until", [_("Enter a valid date.")]))
         if request.headers.get("HX-Request"):
-            return render(request, "core/today.html#todo", {"todo": todo, "snooze_error": msg,
-                          "b": {"today": timezone.localdate()}, "snooze_default": timezone.localdate() + dt.timedelta(days=1)}, status=422)
+            return render(
+                request,
+                "core/today.html#todo",
+                {
+                    "todo": todo,
+                    "snooze_error": msg,
+                    "b": {"today": timezone.localdate()},
+                    "snooze_default": timezone.localdate() + dt.timedelta(days=1),
+                },
+                status=422,
+            )
         messages.error(request, _("Snooze until: %(msg)s") % {"msg": msg})
     return _todo_response(request, todo)
 

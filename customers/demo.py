@@ -13,11 +13,48 @@ from . import rules
 from .models import Customer
 
 # Valid mainland mobile prefixes (checked against phonenumbers by the tests of the seed).
-MOBILE_PREFIXES = ("134", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159",
-                   "182", "183", "187", "188", "130", "131", "132", "155", "156", "185", "186", "133",
-                   "153", "177", "180", "181", "189", "199")
-COMPANY_SUFFIXES = ("建设工程有限公司", "土石方工程队", "市政工程有限公司", "园林绿化工程有限公司", "路桥工程有限公司",
-                    "水利工程有限公司", "机械租赁有限公司", "矿业有限公司")
+MOBILE_PREFIXES = (
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "157",
+    "158",
+    "159",
+    "182",
+    "183",
+    "187",
+    "188",
+    "130",
+    "131",
+    "132",
+    "155",
+    "156",
+    "185",
+    "186",
+    "133",
+    "153",
+    "177",
+    "180",
+    "181",
+    "189",
+    "199",
+)
+COMPANY_SUFFIXES = (
+    "建设工程有限公司",
+    "土石方工程队",
+    "市政工程有限公司",
+    "园林绿化工程有限公司",
+    "路桥工程有限公司",
+    "水利工程有限公司",
+    "机械租赁有限公司",
+    "矿业有限公司",
+)
 GRADE_WEIGHTS = ((9, 4), (6, 10), (3, 18), (1, 30), (0, 18), (None, 20))
 
 
@@ -44,8 +81,14 @@ def seed_customers(ctx: SeedContext, *, count: int = 300, batch_size: int = 2000
         district_code, district = rng.choice(districts) if districts else ("370102", "")
         branches = [b for b in ctx.branches if b.region_id == region.pk]
         is_company = rng.random() < 0.25
-        name = (f"{city.removesuffix('市')}{faker.last_name()}{rng.choice(('氏', '鑫', '顺', '通', '达', '丰'))}"
-                f"{rng.choice(COMPANY_SUFFIXES)}") if is_company else faker.name()
+        name = (
+            (
+                f"{city.removesuffix('市')}{faker.last_name()}{rng.choice(('氏', '鑫', '顺', '通', '达', '丰'))}"
+                f"{rng.choice(COMPANY_SUFFIXES)}"
+            )
+            if is_company
+            else faker.name()
+        )
         while True:
             phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(0, 10**8):08d}"
             if phone not in used_phones:

@@ -12,11 +12,14 @@ class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Customer.Kind.choices, initial=Customer.Kind.PERSON)
     phone = forms.CharField(
-        label=_("Mobile"), required=False, max_length=30, widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})
+        label=_("Mobile"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
     )
     grade = forms.TypedChoiceField(
         label=_("Intent grade (意向等级)"),
-        choices=[("", "—")] + list(Customer.Grade.choices),
+        choices=[("", "—"), *list(Customer.Grade.choices)],
         required=False,
         coerce=int,
         empty_value=None,
@@ -27,7 +30,10 @@ class CustomerForm(forms.Form):
     district = forms.CharField(label=_("District"), required=False, max_length=40)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
     id_number = forms.CharField(
-        label=_("ID-card number (身份证号)"), required=False, max_length=30, help_text=_("Stored encrypted; shown masked.")
+        label=_("ID-card number (身份证号)"),
+        required=False,
+        max_length=30,
+        help_text=_("Stored encrypted; shown masked."),
     )
 
     def __init__(self, *args, user=None, editing: bool = False, **kwargs):
@@ -38,7 +44,10 @@ class CustomerForm(forms.Form):
             self.fields["id_number"].help_text = _("Leave blank to keep the stored number.")
         from core.visibility import visible
 
-        self.fields["region"].queryset = visible(user, Region)
+        regions = visible(user, Region)
+        if not user.has_role("admin"):
+            regions = regions.filter(pk__in=user.region_ids)
+        self.fields["region"].queryset = regions
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

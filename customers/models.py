@@ -48,9 +48,7 @@ class Customer(models.Model):
     city = models.CharField(_("city"), max_length=40, blank=True)
     district = models.CharField(_("district"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    grade = models.PositiveSmallIntegerField(
-        _("intent grade (意向等级)"), choices=Grade.choices, null=True, blank=True
-    )
+    grade = models.PositiveSmallIntegerField(_("intent grade (意向等级)"), choices=Grade.choices, null=True, blank=True)
     in_pool = models.BooleanField(_("in public pool (公海)"), default=False)
     initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)

@@ -15,7 +15,7 @@ from .models import Customer
 EDITABLE = ("name", "kind", "phone", "id_number", "province", "city", "district", "address", "grade", "region_id")
 
 
-def _clean(data: dict, *, company_id: int, instance: Customer | None = None) -> dict:
+def _clean(data: dict, *, company_id: int, actor: User | None = None, instance: Customer | None = None) -> dict:
     errors: dict[str, str] = {}
     out = dict(data)
     if "name" in out:
@@ -61,6 +61,8 @@ def _clean(data: dict, *, company_id: int, instance: Customer | None = None) -> 
     if "region_id" in out:
         if not Region.objects.filter(pk=out["region_id"] or 0, company_id=company_id).exists():
             errors["region"] = _("Choose a region of your company.")
+        elif actor is not None and not actor.has_role("admin") and out["region_id"] not in actor.region_ids:
+            errors["region"] = _("Choose one of the regions you cover.")
     for field in ("province", "city", "district", "address"):
         if field in out:
             out[field] = rules.clean_text(out[field] or "")
@@ -75,7 +77,7 @@ def customer_create(*, actor: User, name: str, region_id: int, owner: User | Non
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({f: _("Unknown field.") for f in unknown})
-    data = _clean({"name": name, "region_id": region_id, **fields}, company_id=actor.company_id)
+    data = _clean({"name": name, "region_id": region_id, **fields}, company_id=actor.company_id, actor=actor)
     if owner is None and actor.has_role("salesperson"):
         owner = actor
     customer = Customer(company_id=actor.company_id, owner=owner, in_pool=owner is None, **data)
@@ -90,7 +92,7 @@ def customer_update(*, actor: User, customer: Customer, **fields) -> Customer:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({f: _("Unknown field.") for f in unknown})
-    data = _clean(fields, company_id=customer.company_id, instance=customer)
+    data = _clean(fields, company_id=customer.company_id, actor=actor, instance=customer)
     for key, value in data.items():
         setattr(customer, key, value)
     customer.save()

@@ -46,7 +46,9 @@ def customer_list(request):
 
 
 def customer_detail(request, pk: int):
-    customer = get_or_404(request.user, Customer, pk, Action.VIEW, queryset=Customer.objects.select_related("owner", "region", "branch"))
+    customer = get_or_404(
+        request.user, Customer, pk, Action.VIEW, queryset=Customer.objects.select_related("owner", "region", "branch")
+    )
     ctx = {
         "c": customer,
         "history": history_for(customer)[:50],
@@ -80,14 +82,15 @@ def customer_create(request):
         else:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
             return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/form.html", {"form": form, "title": _("New customer")}, status=422 if form.errors else 200)
+    return render(
+        request, "customers/form.html", {"form": form, "title": _("New customer")}, status=422 if form.errors else 200
+    )
 
 
 def customer_edit(request, pk: int):
     customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
     initial = {
-        f: getattr(customer, f)
-        for f in ("name", "kind", "phone", "grade", "province", "city", "district", "address")
+        f: getattr(customer, f) for f in ("name", "kind", "phone", "grade", "province", "city", "district", "address")
     } | {"region": customer.region_id}
     form = CustomerForm(request.POST or None, user=request.user, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
@@ -99,4 +102,9 @@ def customer_edit(request, pk: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/form.html", {"form": form, "title": customer.name, "customer": customer}, status=422 if form.errors else 200)
+    return render(
+        request,
+        "customers/form.html",
+        {"form": form, "title": customer.name, "customer": customer},
+        status=422 if form.errors else 200,
+    )

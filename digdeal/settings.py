@@ -182,7 +182,9 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DigDeal <noreply@digdeal.local>")
-NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", "inapp,email") + (["webhook"] if os.environ.get("NOTIFY_WEBHOOKS") else [])
+NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", "inapp,email") + (
+    ["webhook"] if os.environ.get("NOTIFY_WEBHOOKS") else []
+)
 NOTIFY_WEBHOOKS = env_list("NOTIFY_WEBHOOKS")
 
 # --- Sensitive personal data ----------------------------------------------------------------------

@@ -42,5 +42,7 @@ class Command(BaseCommand):
             demo.seed_todos(ctx)
         if not quiet:
             self.stdout.write(
-                self.style.SUCCESS(f"Seeded {n} customers, {len(ctx.users)} users in {time.monotonic() - started:.1f}s.")
+                self.style.SUCCESS(
+                    f"Seeded {n} customers, {len(ctx.users)} users in {time.monotonic() - started:.1f}s."
+                )
             )

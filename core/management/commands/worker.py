@@ -44,7 +44,7 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 jobs.enqueue_due(worker=worker_id)
-            except Exception:  # noqa: BLE001 - keep the worker alive; the next poll retries
+            except Exception:
                 logger.exception("Scheduling periodic jobs failed")
             Worker(
                 queue_names=["*"],
