@@ -42,7 +42,10 @@ def make_context(seed: int) -> SeedContext:
 
 def demo_logins() -> list[tuple[str, str]]:
     """(username, role label) of every demo login, in the order they are printed."""
-    return [(u.username, "、".join(u.role_labels)) for u in User.objects.filter(company__isnull=False).order_by("id")]
+    return [
+        (u.username, "、".join(str(label) for label in u.role_labels))
+        for u in User.objects.filter(company__isnull=False).order_by("id")
+    ]
 
 
 def seed_org(
