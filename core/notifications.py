@@ -19,6 +19,10 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
+def absolute_url(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+
+
 class NotificationChannel:
     name = ""
 
@@ -44,7 +48,7 @@ class EmailChannel(NotificationChannel):
             return
         body = notification.body
         if notification.url:
-            body = f"{body}\n\n{notification.url}"
+            body = f"{body}\n\n{absolute_url(notification.url)}"
         send_mail(notification.title, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
 
 
@@ -59,6 +63,8 @@ class WebhookChannel(NotificationChannel):
 
     def payload(self, notification: Notification) -> bytes:
         content = f"{notification.title}\n{notification.body}".strip()
+        if notification.url:
+            content = f"{content}\n{absolute_url(notification.url)}"
         who = str(notification.user)
         return json.dumps({"msgtype": "text", "text": {"content": f"@{who} {content}"}}, ensure_ascii=False).encode()
 

@@ -45,6 +45,19 @@ def customer_list(request):
     return render(request, template, ctx)
 
 
+def customer_export(request):
+    """The current filtered list as Excel (visible rows only)."""
+    from .exports import customers_xlsx, export_filename
+
+    qs = selectors.customer_search(request.user, **_filters(request))
+    response = HttpResponse(
+        customers_xlsx(user=request.user, queryset=qs),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
+    return response
+
+
 def customer_detail(request, pk: int):
     customer = get_or_404(
         request.user, Customer, pk, Action.VIEW, queryset=Customer.objects.select_related("owner", "region", "branch")
