@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.renderers import JSONRenderer
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from . import audit
 from .models import ApiToken, Channel
@@ -53,19 +55,14 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
-class SessionAuth(APIKeyHeader):
-    """The pages' session; CSRF is checked for unsafe methods by ninja's django_auth."""
+class SessionAuth(NinjaSessionAuth):
+    """The pages' session cookie; ninja checks the CSRF token on unsafe methods."""
 
-    param_name = "X-CSRFToken"
-
-    def __call__(self, request):
-        user = django_auth(request)
-        if user:
-            audit.set_context(request.user, Channel.API)
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None:
+            audit.set_context(user, Channel.API)
         return user
-
-    def authenticate(self, request, key):  # pragma: no cover - __call__ is used
-        return None
 
 
 class ErrorOut(Schema):
@@ -76,7 +73,14 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+class Utf8Renderer(JSONRenderer):
+    """Chinese text readable in the raw JSON."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8Renderer(),
     title="DigDeal API",
     version="1",
     description="Sales and collections for machinery dealers. Same visibility rules as the pages.",
@@ -157,7 +161,11 @@ def _filter_error(request, exc: FilterError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        body = error_body("csrf", _("The security token is missing or wrong: reload the page and try again."))
+    else:
+        body = error_body("error", str(exc))
+    return api.create_response(request, body, status=exc.status_code)
 
 
 def check_query(request, allowed: set[str]) -> None:
