@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.models import Region, User
@@ -71,6 +71,17 @@ def _clean(data: dict, *, company_id: int, actor: User | None = None, instance: 
     return out
 
 
+def _save_unique(customer: Customer) -> None:
+    """Save; a concurrent insert of the same mobile number becomes a field error, not a crash."""
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"phone": _("Another customer already has the mobile number %(phone)s.") % {"phone": customer.phone_masked}}
+        ) from None
+
+
 @transaction.atomic
 def customer_create(*, actor: User, name: str, region_id: int, owner: User | None = None, **fields) -> Customer:
     """Create a customer owned by ``owner`` (default: the actor when a salesperson)."""
@@ -81,7 +92,7 @@ def customer_create(*, actor: User, name: str, region_id: int, owner: User | Non
     if owner is None and actor.has_role("salesperson"):
         owner = actor
     customer = Customer(company_id=actor.company_id, owner=owner, in_pool=owner is None, **data)
-    customer.save()
+    _save_unique(customer)
     return customer
 
 
@@ -95,7 +106,7 @@ def customer_update(*, actor: User, customer: Customer, **fields) -> Customer:
     data = _clean(fields, company_id=customer.company_id, actor=actor, instance=customer)
     for key, value in data.items():
         setattr(customer, key, value)
-    customer.save()
+    _save_unique(customer)
     return customer
 
 
