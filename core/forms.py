@@ -1,5 +1,3 @@
-import datetime as dt
-
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
@@ -26,9 +24,11 @@ class SnoozeForm(forms.Form):
     until = forms.DateField(label=_("Snooze until"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_until(self):
+        from . import rules
+        from .services import SNOOZE_MESSAGES
+
         until = self.cleaned_data["until"]
-        if until <= timezone.localdate():
-            raise forms.ValidationError(_("Snooze until a day after today."))
-        if until > timezone.localdate() + dt.timedelta(days=366):
-            raise forms.ValidationError(_("Snooze for at most a year."))
+        problem = rules.snooze_problem(until, timezone.localdate())
+        if problem is not None:
+            raise forms.ValidationError(SNOOZE_MESSAGES[problem])
         return until

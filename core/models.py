@@ -247,7 +247,9 @@ class Todo(models.Model):
 
     @property
     def effective_due(self):
-        return self.snoozed_until or self.due
+        from .rules import effective_due
+
+        return effective_due(self.due, self.snoozed_until)
 
 
 class Notification(models.Model):

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import rules
 from .models import Notification, Todo
 from .visibility import visible
 
@@ -25,7 +26,7 @@ class TodayBuckets:
 def today_buckets(user, *, today: dt.date | None = None, limit: int = 100) -> TodayBuckets:
     """Open to-dos: overdue, today, next 7 days (by the snoozed date when snoozed). Two queries."""
     today = today or timezone.localdate()
-    horizon = today + dt.timedelta(days=7)
+    horizon = today + dt.timedelta(days=rules.HORIZON_DAYS)
     todos = list(
         visible(user, Todo)
         .filter(user=user, status=Todo.Status.OPEN)
@@ -38,11 +39,16 @@ def today_buckets(user, *, today: dt.date | None = None, limit: int = 100) -> To
         .filter(user=user, status=Todo.Status.DONE, done_at__date__gte=today)
         .order_by("-done_at")[:limit]
     )
+    grouped: dict[rules.Bucket, list[Todo]] = {b: [] for b in rules.Bucket}
+    for t in todos:
+        bucket = rules.todo_bucket(t.due, t.snoozed_until, today)
+        if bucket is not None:
+            grouped[bucket].append(t)
     return TodayBuckets(
         today=today,
-        overdue=[t for t in todos if t.effective < today][:limit],
-        due_today=[t for t in todos if t.effective == today][:limit],
-        next_days=[t for t in todos if t.effective > today][:limit],
+        overdue=grouped[rules.Bucket.OVERDUE][:limit],
+        due_today=grouped[rules.Bucket.TODAY][:limit],
+        next_days=grouped[rules.Bucket.NEXT][:limit],
         done_today=done,
     )
 

@@ -10,8 +10,9 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
+from . import rules
 from .models import LoginFailure, Notification, Todo, User
 
 
@@ -69,13 +70,17 @@ class SnoozeError(ValueError):
     pass
 
 
+SNOOZE_MESSAGES = {
+    rules.SnoozeProblem.NOT_AFTER_TODAY: gettext_lazy("Snooze until a day after today."),
+    rules.SnoozeProblem.TOO_FAR: gettext_lazy("Snooze for at most a year."),
+}
+
+
 @transaction.atomic
 def todo_snooze(*, todo: Todo, until: dt.date) -> Todo:
-    today = timezone.localdate()
-    if until <= today:
-        raise SnoozeError(_("Snooze until a day after today."))
-    if until > today + dt.timedelta(days=366):
-        raise SnoozeError(_("Snooze for at most a year."))
+    problem = rules.snooze_problem(until, timezone.localdate())
+    if problem is not None:
+        raise SnoozeError(str(SNOOZE_MESSAGES[problem]))
     todo.snoozed_until = until
     todo.save(update_fields=["snoozed_until"])
     return todo
