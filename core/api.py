@@ -13,6 +13,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -86,6 +87,7 @@ api = NinjaAPI(
     description="Sales and collections for machinery dealers. Same visibility rules as the pages.",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs_decorator=login_required,  # the API's description is for logged-in staff only
 )
 
 
@@ -163,6 +165,11 @@ def _filter_error(request, exc: FilterError):
 def _http_error(request, exc: HttpError):
     if exc.status_code == 403 and "CSRF" in str(exc):
         body = error_body("csrf", _("The security token is missing or wrong: reload the page and try again."))
+    elif exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # ninja could not parse the body (not JSON): an input error like any other, naming "body"
+        fields = {"body": [_("The request body is not valid JSON.")]}
+        message = _("Invalid input: %(fields)s") % {"fields": "body"}
+        return api.create_response(request, error_body("invalid", message, fields), status=422)
     else:
         body = error_body("error", str(exc))
     return api.create_response(request, body, status=exc.status_code)

@@ -1,5 +1,6 @@
 """Login with throttling: after LOGIN_MAX_FAILURES failures in the window, the username is refused."""
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
@@ -7,8 +8,14 @@ from . import services
 
 
 def client_ip(request) -> str:
+    """The client's address; behind TRUSTED_PROXY_COUNT proxies, taken from X-Forwarded-For."""
     if request is None:
         return ""
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -82,3 +82,4 @@ def enqueue_due(now: dt.datetime | None = None, worker: str = "") -> list[str]:
 # --- the core's own jobs ---------------------------------------------------------------------------
 periodic("core.remind_due_todos", "core.tasks.remind_due_todos", daily_at=dt.time(7, 30))
 periodic("core.prune_login_failures", "core.tasks.prune_login_failures", every=dt.timedelta(hours=1))
+periodic("core.prune_task_results", "core.tasks.prune_task_results", daily_at=dt.time(3, 0))

@@ -25,9 +25,7 @@ from .models import SensitiveAccess
 @lru_cache(maxsize=1)
 def _fernet() -> MultiFernet:
     keys = list(settings.FIELD_ENCRYPTION_KEYS)
-    if not keys:
-        if not (settings.DEBUG or getattr(settings, "DIGDEAL_ALLOW_DERIVED_FIELD_KEY", True)):
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production.")
+    if not keys:  # development only: `check --deploy` warns (digdeal.W001)
         digest = hashlib.sha256(("field-key:" + settings.SECRET_KEY).encode()).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
     return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
@@ -55,7 +53,7 @@ def rotate(token: str) -> str:
 def blind_index(value: str) -> str:
     """Keyed hash of a normalised value, to find duplicates without decrypting (e.g. ID numbers)."""
     norm = value.strip().upper()
-    return hmac.new(settings.SECRET_KEY.encode(), norm.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(settings.BLIND_INDEX_KEY.encode(), norm.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class EncryptedTextField(models.TextField):
@@ -122,3 +120,9 @@ def log_export(*, user, model: type[models.Model], field: str, row_count: int, c
 
 def encrypted_fields(model: type[models.Model]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def blind_indexed_fields(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(encrypted field, its blind-index field) pairs: the index field is named "<field>_index"."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return [(f, f"{f}_index") for f in encrypted_fields(model) if f"{f}_index" in names]

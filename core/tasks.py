@@ -30,3 +30,15 @@ def prune_login_failures() -> int:
     from .services import login_failures_prune
 
     return login_failures_prune()
+
+
+@task()
+def prune_task_results() -> str:
+    """Delete finished task results older than 14 days (failed ones after 30) from the queue table."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("prune_db_task_results", "--min-age-days", "14", "--failed-min-age-days", "30", stdout=out)
+    return out.getvalue().strip()

@@ -170,8 +170,8 @@ def governed_models() -> list[type[models.Model]]:
 
 def _q_for(user, model: type[models.Model], action: Action) -> Q | None:
     policy = policy_for(model)
-    combined: Q | None = None
-    for role in user.role_set:
+    parts: list[Q] = []
+    for role in sorted(user.role_set):
         grant = policy.grants.get(role)
         if grant is None:
             continue
@@ -181,7 +181,13 @@ def _q_for(user, model: type[models.Model], action: Action) -> Q | None:
                 continue
             if not q:  # Q() = every row of the company
                 return Q()
-            combined = q if combined is None else combined | q
+            if q not in parts:  # the same scope granted twice must not repeat in SQL
+                parts.append(q)
+    if not parts:
+        return None
+    combined = parts[0]
+    for q in parts[1:]:
+        combined |= q
     return combined
 
 

@@ -66,7 +66,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["company", "owner", "-updated_at"], name="customer_owner_idx"),
             models.Index(fields=["company", "region", "-updated_at"], name="customer_region_idx"),
-            models.Index(fields=["company", "in_pool"], name="customer_pool_idx"),
+            models.Index(fields=["company", "in_pool", "-updated_at"], name="customer_pool_idx"),
             models.Index(fields=["company", "phone"], name="customer_phone_idx"),
         ]
         ordering = ["-updated_at", "-id"]

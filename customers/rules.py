@@ -31,6 +31,9 @@ def normalize_mobile(raw: str, region: str = "CN") -> str:
     text = clean_text(raw).replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
     if not text:
         raise InvalidPhone("empty")
+    if any(ch.isalpha() for ch in text):
+        # phonenumbers would read letters as a keypad word (138abcd5678) or an extension ("ext 2")
+        raise InvalidPhone("letters")
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
@@ -39,6 +42,8 @@ def normalize_mobile(raw: str, region: str = "CN") -> str:
         raise InvalidPhone(str(exc)) from exc
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("invalid")
+    if phonenumbers.region_code_for_number(number) != region:
+        raise InvalidPhone("not a number of the region")  # e.g. +1 650 253 0000, +852 5123 4567
     if phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -57,7 +62,7 @@ def mask_mobile(mobile: str) -> str:
 def pinyin_initials(name: str) -> str:
     """'张建国' -> 'zjg'; latin letters kept, other characters dropped."""
     letters = lazy_pinyin(clean_text(name), style=Style.FIRST_LETTER, errors="default")
-    return "".join(ch for ch in "".join(letters).lower() if ch.isalnum())
+    return "".join(ch for ch in "".join(letters).lower() if ch.isascii() and ch.isalpha())
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

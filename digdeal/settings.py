@@ -3,11 +3,11 @@
 DATABASE_URL   sqlite:///var/digdeal.sqlite3 (default) or postgres://user:pass@host/db
 SECRET_KEY     required when DEBUG is off
 DEBUG          "1"/"true" to enable (default off, except the dev start script sets it)
-ALLOWED_HOSTS  comma separated (default localhost,127.0.0.1)
+ALLOWED_HOSTS  comma separated (default localhost,127.0.0.1,[::1])
 TIME_ZONE      default Asia/Shanghai
 LANGUAGE_CODE  default zh-hans
 FIELD_ENCRYPTION_KEYS  comma separated Fernet keys, newest first (see docs/deploy.md)
-Email (SMTP; console when EMAIL_HOST is unset): EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS  SMTP (console in development)
 NOTIFY_WEBHOOKS  comma separated group-robot webhook URLs (WeCom / DingTalk)
 """
 
@@ -146,6 +146,9 @@ AUTHENTICATION_BACKENDS = ["core.auth.ThrottledModelBackend"]
 # further attempts are refused until the window passes.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# Number of reverse proxies / load balancers in front of the app that append to X-Forwarded-For.
+# 0 (default): the client address is REMOTE_ADDR. 1: the last X-Forwarded-For entry, and so on.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- I18N -------------------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
@@ -188,13 +191,19 @@ if _EMAIL_HOST:
             },
         }
     }
-else:
+elif DEBUG or TESTING:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    # production without SMTP: no mailer (check --deploy warns mail.W001) and the email channel is off
+    MAILERS = {}
 # Absolute address of the app, for links in emails and group-robot messages.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DigDeal <noreply@digdeal.local>")
-NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", "inapp,email") + (
-    ["webhook"] if os.environ.get("NOTIFY_WEBHOOKS") else []
+NOTIFY_CHANNELS = list(
+    dict.fromkeys(
+        env_list("NOTIFY_CHANNELS", "inapp,email" if (_EMAIL_HOST or DEBUG or TESTING) else "inapp")
+        + (["webhook"] if os.environ.get("NOTIFY_WEBHOOKS") else [])
+    )
 )
 NOTIFY_WEBHOOKS = env_list("NOTIFY_WEBHOOKS")
 
@@ -202,6 +211,9 @@ NOTIFY_WEBHOOKS = env_list("NOTIFY_WEBHOOKS")
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # Roles that may reveal masked personal data (ID-card numbers...). Every reveal is logged.
 SENSITIVE_REVEAL_ROLES = env_list("SENSITIVE_REVEAL_ROLES", "admin,finance")
+# Key of the keyed hashes used to find duplicates of encrypted values (ID-card numbers). Changing
+# it needs `manage.py rebuild_blind_indexes`. Defaults to SECRET_KEY.
+BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY") or SECRET_KEY
 
 # --- Security (production) ----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -32,9 +32,13 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, interval: float, **options):
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
         self.running = True
+        self.current = None
 
         def stop(signum, frame):
+            # finish the task under way, then leave (do not drain the whole queue first)
             self.running = False
+            if self.current is not None:
+                self.current.running = False
 
         if not once:
             signal.signal(signal.SIGTERM, stop)
@@ -46,7 +50,7 @@ class Command(BaseCommand):
                 jobs.enqueue_due(worker=worker_id)
             except Exception:
                 logger.exception("Scheduling periodic jobs failed")
-            Worker(
+            self.current = Worker(
                 queue_names=["*"],
                 interval=0,
                 batch=True,
@@ -55,7 +59,9 @@ class Command(BaseCommand):
                 max_tasks=None,
                 worker_id=worker_id,
                 excluded_queue_names=[],
-            ).run()
+            )
+            self.current.run()
+            self.current = None
             if once:
                 break
             for _ in range(int(interval * 10)):
