@@ -117,7 +117,12 @@ TODO_TEMPLATES = {
         ("first_maintenance", "首保提醒：{c} 的设备即将到 250 小时"),
         ("complaint_followup", "投诉回访：{c}"),
     ],
-    Role.ADMIN: [("config", "检查商务政策配置")],
+    Role.ADMIN: [
+        ("config", "检查商务政策配置"),
+        ("access_review", "复核本周敏感信息查看记录"),
+        ("accounts", "为新入职业务员开通账号并分配区域"),
+        ("pool_rules", "核对公海回收规则"),
+    ],
 }
 
 

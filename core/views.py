@@ -9,9 +9,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import LoginForm, SnoozeForm
 from .models import AuditEntry, Notification, Todo
 from .visibility import Action, get_or_404, may, visible
@@ -22,22 +23,31 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+SNOOZE_LABELS = {
+    "tomorrow": gettext_lazy("Tomorrow"),
+    "next_workday": gettext_lazy("Next working day"),
+    "next_monday": gettext_lazy("Next Monday"),
+}
+
+
+def _row_context(today: dt.date) -> dict:
+    """What every to-do row needs: today, the quick snooze choices, the default custom date."""
+    return {
+        "b": {"today": today},
+        "snooze_choices": [(key, SNOOZE_LABELS[key], day) for key, day in rules.snooze_choices(today)],
+        "snooze_default": today + dt.timedelta(days=1),
+    }
+
+
 def today(request):
     buckets = selectors.today_buckets(request.user)
-    return render(request, "core/today.html", {"b": buckets, "snooze_default": buckets.today + dt.timedelta(days=1)})
+    return render(request, "core/today.html", _row_context(buckets.today) | {"b": buckets})
 
 
-def _todo_response(request, todo):
+def _todo_response(request, todo, **extra):
     if request.headers.get("HX-Request"):
-        return render(
-            request,
-            "core/today.html#todo",
-            {
-                "todo": todo,
-                "b": {"today": timezone.localdate()},
-                "snooze_default": timezone.localdate() + dt.timedelta(days=1),
-            },
-        )
+        ctx = _row_context(timezone.localdate()) | {"todo": todo} | extra
+        return render(request, "core/today.html#todo", ctx, status=422 if extra else 200)
     return redirect("core:today")
 
 
@@ -60,17 +70,7 @@ def todo_snooze(request, pk: int):
     else:
         msg = "；".join(form.errors.get("until", [_("Enter a valid date.")]))
         if request.headers.get("HX-Request"):
-            return render(
-                request,
-                "core/today.html#todo",
-                {
-                    "todo": todo,
-                    "snooze_error": msg,
-                    "b": {"today": timezone.localdate()},
-                    "snooze_default": timezone.localdate() + dt.timedelta(days=1),
-                },
-                status=422,
-            )
+            return _todo_response(request, todo, snooze_error=msg)
         messages.error(request, _("Snooze until: %(msg)s") % {"msg": msg})
     return _todo_response(request, todo)
 

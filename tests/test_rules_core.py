@@ -45,3 +45,26 @@ def test_snooze_limits(today, days):
         assert problem is rules.SnoozeProblem.TOO_FAR
     else:
         assert problem is None
+
+
+def test_national_day_is_not_a_workday_but_the_make_up_saturday_is():
+    # 2026: National Day holiday 1–7 October; Saturday 10 October is a make-up working day (调休)
+    assert not rules.is_workday(dt.date(2026, 10, 1))
+    assert rules.is_workday(dt.date(2026, 10, 10))
+    assert rules.next_workday(dt.date(2026, 9, 30)) == dt.date(2026, 10, 8)
+
+
+def test_beyond_the_published_calendar_weekdays_are_workdays():
+    assert rules.is_workday(dt.date(2031, 3, 7))  # a Friday
+    assert not rules.is_workday(dt.date(2031, 3, 8))  # a Saturday
+
+
+@given(today=dates)
+def test_snooze_choices_are_valid_distinct_and_in_order(today):
+    choices = rules.snooze_choices(today)
+    days = [d for _, d in choices]
+    assert days == sorted(set(days))
+    assert choices[0] == ("tomorrow", today + dt.timedelta(days=1))
+    assert all(rules.snooze_problem(d, today) is None for d in days)
+    assert all(d.weekday() == 0 for k, d in choices if k == "next_monday")
+    assert all(rules.is_workday(d) for k, d in choices if k == "next_workday")

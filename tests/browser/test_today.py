@@ -32,6 +32,7 @@ def test_mark_done_and_snooze_without_reload(page):
 
     # Snooze: three days from today.
     until = timezone.localdate() + dt.timedelta(days=3)
+    second.locator("summary").click()  # the snooze menu: quick choices and a custom date
     second.locator("input[name=until]").fill(until.isoformat())
     second.get_by_role("button", name=exact(t("Snooze"))).click()
     expect(second.locator(".sub")).to_contain_text(t("snoozed"))
@@ -44,3 +45,30 @@ def test_mark_done_and_snooze_without_reload(page):
     page.reload()
     expect(page.locator(f"[data-testid=done-today] #{first_id}")).to_be_visible()
     expect(page.locator(".section-title h2").filter(has_text=exact(t("Done today")))).to_be_visible()
+
+
+def test_quick_snooze_to_the_next_working_day_and_a_past_date_is_refused_in_place(page):
+    from core import rules
+
+    login_ok(page, "sales1")
+    row = page.locator("li.todo:not(.done)").first
+    row_id = row.get_attribute("id")
+    row = page.locator(f"#{row_id}")
+    mark_document(page)
+
+    # A date in the past: the row stays, with the rule's message, and nothing is saved.
+    row.locator("summary").click()
+    row.locator("input[name=until]").fill((timezone.localdate() - dt.timedelta(days=1)).isoformat())
+    row.get_by_role("button", name=exact(t("Snooze"))).click()
+    expect(row.get_by_role("alert")).to_have_text(t("Snooze until a day after today."))
+    pk = int(row_id.removeprefix("todo-"))
+    assert Todo.objects.get(pk=pk).snoozed_until is None
+
+    # The quick choice "next working day" (mainland holidays and make-up days counted).
+    expected = rules.next_workday(timezone.localdate())
+    row.locator("[data-choice=next_workday], [data-choice=tomorrow]").filter(
+        has=page.locator("small", has_text=f"{expected.month}/{expected.day}")
+    ).first.click()
+    expect(row.locator(".sub")).to_contain_text(t("snoozed"))
+    assert Todo.objects.get(pk=pk).snoozed_until == expected
+    assert_same_document(page)
