@@ -66,7 +66,11 @@ def _sensitive_fields(model: type[models.Model]) -> set[str]:
 
 
 def register(model: type[models.Model], exclude: tuple[str, ...] = ("updated_at", "created_at")) -> type[models.Model]:
-    fields = tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude and not f.primary_key)
+    fields = tuple(
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname not in exclude and not f.primary_key and f.editable  # derived columns are not history
+    )
     _registry[model] = fields
     post_init.connect(_snapshot, sender=model, dispatch_uid=f"audit-init-{model._meta.label}")
     post_save.connect(_saved, sender=model, dispatch_uid=f"audit-save-{model._meta.label}")
@@ -183,3 +187,69 @@ def history_for(instance):
         .select_related("actor")
         .order_by("-at", "-id")
     )
+
+
+HIDDEN_IN_HISTORY = {"company"}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    entry: AuditEntry
+    changes: list[tuple[str, str, str]]  # (field label, old, new) for people to read
+
+
+def _display(field, value, related: dict) -> str:
+    from django.utils.translation import gettext as _
+
+    if value is None or value == "":
+        return "—"
+    if field is None:
+        return str(value)
+    if field.is_relation and field.many_to_one:
+        return related.get((field.related_model, value), f"#{value}")
+    if field.flatchoices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and field.get_internal_type() == "DateTimeField":
+        try:
+            from django.utils import timezone
+
+            return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def history_rows(instance, limit: int = 50) -> list[HistoryRow]:
+    """A record's history for people: field labels, choice labels and names instead of ids.
+
+    Two queries plus one per kind of related record mentioned (owner, region…), whatever the length.
+    """
+    model = type(instance)
+    entries = list(history_for(instance)[:limit])
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    masked = {f for f in _sensitive_fields(model)}
+    wanted: dict[type[models.Model], set] = {}
+    for e in entries:
+        for name, pair in e.changes.items():
+            f = fields.get(name)
+            if f is not None and f.is_relation and f.many_to_one and name not in HIDDEN_IN_HISTORY:
+                wanted.setdefault(f.related_model, set()).update(v for v in pair if v not in (None, ""))
+    related = {
+        (rel, obj.pk): str(obj) for rel, ids in wanted.items() for obj in rel._default_manager.filter(pk__in=ids)
+    }
+    rows = []
+    for e in entries:
+        changes = []
+        for name, (old, new) in e.changes.items():
+            if name in HIDDEN_IN_HISTORY:
+                continue
+            f = fields.get(name)
+            label = str(f.verbose_name) if f is not None else name
+            if f is not None and f.attname in masked:
+                changes.append((label, "***" if old else "—", "***" if new else "—"))
+            else:
+                changes.append((label, _display(f, old, related), _display(f, new, related)))
+        rows.append(HistoryRow(entry=e, changes=changes))
+    return rows

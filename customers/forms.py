@@ -36,8 +36,10 @@ class CustomerForm(forms.Form):
         help_text=_("Stored encrypted; shown masked."),
     )
 
-    def __init__(self, *args, user=None, editing: bool = False, **kwargs):
+    def __init__(self, *args, user=None, editing: bool = False, instance=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.instance = instance
         self.editing = editing
         if editing:
             # The stored number is never put into the page; a blank field keeps it.
@@ -48,6 +50,25 @@ class CustomerForm(forms.Form):
         if not user.has_role("admin"):
             regions = regions.filter(pk__in=user.region_ids)
         self.fields["region"].queryset = regions
+
+    def clean(self):
+        """Run the service's rules on every field that passed its own checks, so all errors show at once."""
+        from django.core.exceptions import ValidationError
+
+        from .services import customer_validate
+
+        cleaned = super().clean()
+        fields = {k: v for k, v in cleaned.items() if k != "region"}
+        if cleaned.get("region") is not None:
+            fields["region_id"] = cleaned["region"].pk
+        if self.editing and not fields.get("id_number"):
+            fields.pop("id_number", None)
+        try:
+            customer_validate(actor=self.user, fields=fields, instance=self.instance)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

@@ -71,6 +71,18 @@ def _clean(data: dict, *, company_id: int, actor: User | None = None, instance: 
     return out
 
 
+def customer_validate(*, actor: User, fields: dict, instance: Customer | None = None) -> dict:
+    """Check (and normalise) the given fields without writing; raises ValidationError naming them.
+
+    Forms call it so that every field's error shows at once; the services call it again.
+    """
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({f: _("Unknown field.") for f in unknown})
+    company_id = instance.company_id if instance is not None else actor.company_id
+    return _clean(fields, company_id=company_id, actor=actor, instance=instance)
+
+
 def _save_unique(customer: Customer) -> None:
     """Save; a concurrent insert of the same mobile number becomes a field error, not a crash."""
     try:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import sensitive
-from core.audit import history_for
+from core.audit import history_rows
 from core.models import Channel
 from core.visibility import Action, can, get_or_404, may
 
@@ -64,7 +64,7 @@ def customer_detail(request, pk: int):
     )
     ctx = {
         "c": customer,
-        "history": history_for(customer)[:50],
+        "history": history_rows(customer),
         "can_change": can(request.user, customer, Action.CHANGE),
         "may_reveal": sensitive.may_reveal(request.user),
         "id_masked": sensitive.mask(customer.id_number),
@@ -105,7 +105,7 @@ def customer_edit(request, pk: int):
     initial = {
         f: getattr(customer, f) for f in ("name", "kind", "phone", "grade", "province", "city", "district", "address")
     } | {"region": customer.region_id}
-    form = CustomerForm(request.POST or None, user=request.user, initial=initial, editing=True)
+    form = CustomerForm(request.POST or None, user=request.user, initial=initial, editing=True, instance=customer)
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(actor=request.user, customer=customer, **form.service_kwargs())

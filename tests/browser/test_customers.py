@@ -83,8 +83,13 @@ def test_salesperson_creates_and_edits_a_customer(page):
     expect(page.locator("h1 .badge")).to_have_text("9")
     entries = page.locator("#history .history-entry")
     expect(entries).to_have_count(2)  # newest first: updated, created
-    expect(entries.first.locator("li", has=page.locator("code", has_text=exact("grade")))).to_have_text(
-        re.compile(r"^\s*grade\s*:\s*3\s*→\s*9\s*$")
+    grade_label = t(str(Customer._meta.get_field("grade").verbose_name))
+    change = entries.first.locator("li", has=page.locator(".field-label", has_text=exact(grade_label)))
+    expect(change).to_have_text(
+        re.compile(
+            rf"^\s*{re.escape(grade_label)}\s*：\s*{re.escape(t(str(Customer.Grade(3).label)))}\s*→"
+            rf"\s*{re.escape(t(str(Customer.Grade(9).label)))}\s*$"
+        )
     )
     customer.refresh_from_db()
     assert customer.grade == 9
