@@ -134,6 +134,16 @@ class UserRole(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """History is never rewritten: bulk update and delete are refused like the instance ones."""
+
+    def update(self, **kwargs):
+        raise PermissionError("This log is append-only.")
+
+    def delete(self):
+        raise PermissionError("This log is append-only.")
+
+
 class AuditEntry(models.Model):
     """One create / update / delete of a business record (审计记录). Append-only."""
 
@@ -153,6 +163,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("record"), max_length=200)
     changes = models.JSONField(_("changes"), default=dict)  # {field: [old, new]}
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry (审计记录)")
@@ -188,6 +200,8 @@ class SensitiveAccess(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     field = models.CharField(_("field"), max_length=60)
     row_count = models.PositiveIntegerField(_("rows"), default=1)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sensitive data access (敏感数据访问)")

@@ -195,3 +195,18 @@ def test_the_customer_page_shows_its_history(org, client_as):
         old, new = str(Customer.Grade(6).label), str(Customer.Grade(9).label)
     assert f'<span class="field-label">{label}</span>：{old} → {new}' in history
     assert "initials" not in history and "id_number_index" not in history  # derived columns are not history
+
+
+def test_history_cannot_be_rewritten_in_bulk(org):
+    from core.models import SensitiveAccess
+
+    entries = AuditEntry.objects.filter(object_id=str(org.cust_a1.pk))
+    before = list(entries.values_list("pk", "changes"))
+    assert before, "creating the customer left an entry"
+    with pytest.raises(PermissionError):
+        entries.update(changes={})
+    with pytest.raises(PermissionError):
+        entries.delete()
+    with pytest.raises(PermissionError):
+        SensitiveAccess.objects.all().delete()
+    assert list(entries.values_list("pk", "changes")) == before

@@ -1,0 +1,388 @@
+"""Who may list, see, change and delete what (core/visibility.py), through the ORM, pages, API, admin.
+
+The expectations are written from the policy's documented intent, not read back from the table:
+salesperson — own customers and the public pool, changes only own; manager — everything in their
+regions; finance — reads customers of their regions; service — no customers yet; administrator —
+the whole company; to-dos and notifications are personal; the audit trail and the sensitive-data
+access log are read by administrators only and changed by nobody; no one sees another company.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from core import sensitive
+from core.models import AuditEntry, Channel, Notification, Role, SensitiveAccess, UserRole
+from core.visibility import POLICIES, Action, can, get_or_404, visible
+from customers.models import Customer
+
+from .factories import make_todo, make_user
+
+L, V, C, D = Action.LIST, Action.VIEW, Action.CHANGE, Action.DELETE
+LETTER = {L: "l", V: "v", C: "c", D: "d"}
+
+# model label -> viewer -> {row name: actions allowed ("lvcd" letters); rows not named: nothing}.
+# Every viewer is also checked against every row of the model that it is not granted.
+MATRIX: dict[str, dict[str, dict[str, str]]] = {
+    "customers.Customer": {
+        "admin": {"cust_a1": "lvcd", "cust_a2": "lvcd", "cust_b1": "lvcd", "cust_pool": "lvcd"},
+        "manager_a": {"cust_a1": "lvcd", "cust_a2": "lvcd", "cust_pool": "lvcd"},
+        "manager_b": {"cust_b1": "lvcd"},
+        "finance": {"cust_a1": "lv", "cust_a2": "lv", "cust_pool": "lv"},
+        "service": {},
+        "sales_a1": {"cust_a1": "lvc", "cust_pool": "lv"},
+        "sales_a2": {"cust_a2": "lvc", "cust_pool": "lv"},
+        "sales_b1": {"cust_b1": "lvc", "cust_pool": "lv"},  # the pool is the company's, not a region's
+        "other_admin": {"other_customer": "lvcd", "other_pool": "lvcd"},
+        "other_sales": {"other_customer": "lvc", "other_pool": "lv"},
+    },
+    "core.Region": {
+        "admin": {"region_a": "lvc", "region_b": "lvc"},
+        "manager_a": {"region_a": "lv", "region_b": "lv"},
+        "finance": {"region_a": "lv", "region_b": "lv"},
+        "service": {"region_a": "lv", "region_b": "lv"},
+        "sales_b1": {"region_a": "lv", "region_b": "lv"},
+        "other_admin": {"other_region": "lvc"},
+        "other_sales": {"other_region": "lv"},
+    },
+    "core.Branch": {
+        "admin": {"branch_a": "lvc", "branch_b": "lvc"},
+        "manager_b": {"branch_a": "lv", "branch_b": "lv"},
+        "finance": {"branch_a": "lv", "branch_b": "lv"},
+        "sales_a1": {"branch_a": "lv", "branch_b": "lv"},
+        "other_sales": {"other_branch": "lv"},
+    },
+    "core.User": {
+        # administrators manage users but never delete them (history points at them)
+        "admin": {
+            u: "lvc"
+            for u in (
+                "u_admin",
+                "u_manager_a",
+                "u_manager_b",
+                "u_finance",
+                "u_service",
+                "u_sales_a1",
+                "u_sales_a2",
+                "u_sales_b1",
+            )
+        },
+        # a manager sees the staff covering their regions (admin and finance cover region A too)
+        "manager_a": {"u_manager_a": "lv", "u_sales_a1": "lv", "u_sales_a2": "lv", "u_finance": "lv", "u_admin": "lv"},
+        "finance": {"u_finance": "lv"},
+        "service": {"u_service": "lv"},
+        "sales_a1": {"u_sales_a1": "lv"},
+        "other_admin": {"u_other_sales": "lvc"},
+    },
+    "core.UserRole": {
+        "admin": {"role_sales_a1": "lvcd", "role_sales_a2": "lvcd", "role_manager_a": "lvcd"},
+        "manager_a": {"role_manager_a": "lv"},
+        "sales_a1": {"role_sales_a1": "lv"},
+        "other_admin": {"role_other_sales": "lvcd"},
+    },
+    "core.Todo": {
+        "sales_a1": {"todo_sales_a1": "lvcd"},
+        "manager_a": {"todo_manager_a": "lvcd"},
+        "admin": {"todo_admin": "lvcd"},  # even an administrator does not see other people's to-dos
+        "finance": {},
+        "other_sales": {"todo_other_sales": "lvcd"},
+    },
+    "core.Notification": {
+        "sales_a1": {"note_sales_a1": "lvcd"},
+        "manager_a": {"note_manager_a": "lvcd"},
+        "admin": {"note_admin": "lvcd"},
+        "other_admin": {},
+    },
+    "core.AuditEntry": {
+        "admin": {"audit_ours": "lv"},
+        "manager_a": {},
+        "finance": {},
+        "sales_a1": {},  # not even the entry about the salesperson's own customer
+        "other_admin": {"audit_other": "lv"},
+    },
+    "core.SensitiveAccess": {
+        "admin": {"access_ours": "lv"},
+        "finance": {},  # not even the log of their own reveal
+        "manager_a": {},
+        "other_admin": {"access_other": "lv"},
+    },
+}
+
+ROWS: dict[str, tuple[str, ...]] = {
+    "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
+    "core.Region": ("region_a", "region_b", "other_region"),
+    "core.Branch": ("branch_a", "branch_b", "other_branch"),
+    "core.User": (
+        "u_admin",
+        "u_manager_a",
+        "u_manager_b",
+        "u_finance",
+        "u_service",
+        "u_sales_a1",
+        "u_sales_a2",
+        "u_sales_b1",
+        "u_other_sales",
+    ),
+    "core.UserRole": ("role_sales_a1", "role_sales_a2", "role_manager_a", "role_other_sales"),
+    "core.Todo": ("todo_sales_a1", "todo_sales_a2", "todo_manager_a", "todo_admin", "todo_other_sales"),
+    "core.Notification": ("note_sales_a1", "note_sales_b1", "note_manager_a", "note_admin", "note_other_sales"),
+    "core.AuditEntry": ("audit_ours", "audit_other"),
+    "core.SensitiveAccess": ("access_ours", "access_other"),
+}
+
+
+def _cases():
+    for label, viewers in MATRIX.items():
+        for viewer, granted in viewers.items():
+            assert set(granted) <= set(ROWS[label]), (label, viewer)
+            for row in ROWS[label]:
+                for action in Action:
+                    allowed = LETTER[action] in granted.get(row, "")
+                    yield pytest.param(
+                        label,
+                        viewer,
+                        row,
+                        action,
+                        allowed,
+                        id=f"{label}-{viewer}-{row}-{action}-{'allowed' if allowed else 'forbidden'}",
+                    )
+
+
+CASES = list(_cases())
+
+
+@pytest.fixture(scope="module")
+def world(shared_world, django_db_blocker):
+    """Named rows of every governed model, in two companies."""
+    org, other = shared_world
+    with django_db_blocker.unblock():
+        w: dict = dict(org.users) | dict(org.customers)
+        w |= {"other_admin": other.admin, "other_sales": other.sales}
+        w |= {"other_customer": other.customer, "other_pool": other.pool_customer}
+        w |= {"region_a": org.region_a, "region_b": org.region_b, "other_region": other.region}
+        w |= {"branch_a": org.branch_a, "branch_b": org.branch_b, "other_branch": other.branch}
+        for name, user in [*org.users.items(), ("other_sales", other.sales)]:
+            w[f"u_{name}"] = user
+        for name in ("sales_a1", "sales_a2", "manager_a", "other_sales"):
+            w[f"role_{name}"] = UserRole.objects.get(user=w[name])
+        for name in ("sales_a1", "sales_a2", "manager_a", "admin", "other_sales"):
+            w[f"todo_{name}"] = make_todo(w[name], title=f"to-do of {name}")
+        for name in ("sales_a1", "sales_b1", "manager_a", "admin", "other_sales"):
+            w[f"note_{name}"] = Notification.objects.create(
+                company_id=w[name].company_id, user=w[name], title=f"note for {name}"
+            )
+        w["audit_ours"] = AuditEntry.objects.filter(company=org.company).first()
+        w["audit_other"] = AuditEntry.objects.filter(company=other.company).first()
+        assert w["audit_ours"] and w["audit_other"]
+        sensitive.log_reveal(user=org.finance, instance=org.cust_a1, field="id_number", channel=Channel.PAGE)
+        sensitive.log_reveal(user=other.admin, instance=other.customer, field="id_number", channel=Channel.PAGE)
+        w["access_ours"] = SensitiveAccess.objects.get(company=org.company)
+        w["access_other"] = SensitiveAccess.objects.get(company=other.company)
+        w["_org"], w["_other"] = org, other
+    return w
+
+
+def test_the_matrix_covers_every_governed_model():
+    assert set(MATRIX) == set(POLICIES) == set(ROWS)
+    for label, viewers in MATRIX.items():
+        outcomes = {allowed for (lab, *_rest, allowed) in (c.values for c in CASES) if lab == label}
+        assert outcomes == {True, False}, f"{label} needs allowed and forbidden cases"
+
+
+@pytest.mark.parametrize(("label", "viewer", "row", "action", "allowed"), CASES)
+def test_policy(world, db, label, viewer, row, action, allowed):
+    user, obj = world[viewer], world[row]
+    model = apps.get_model(label)
+    if action == Action.LIST:
+        result = visible(user, model).filter(pk=obj.pk).exists()
+    else:
+        result = can(user, obj, action)
+    assert result is allowed
+
+
+def test_nobody_sees_the_other_companys_rows(world, db):
+    org, other = world["_org"], world["_other"]
+    ours = list(org.users.values())
+    theirs = [other.admin, other.sales]
+    for label, policy in POLICIES.items():
+        model = apps.get_model(label)
+        by_company = {policy.company_path: other.company.pk}
+        assert model._default_manager.filter(**by_company).exists(), f"no {label} row in the other company"
+        for user in ours:
+            for action in Action:
+                assert not visible(user, model, action).filter(**by_company).exists(), (label, user, action)
+        mine = {policy.company_path: org.company.pk}
+        for user in theirs:
+            for action in Action:
+                assert not visible(user, model, action).filter(**mine).exists(), (label, user, action)
+
+
+def test_an_inactive_or_companyless_user_sees_nothing(world, db):
+    from core.models import User
+
+    gone = User.objects.get(pk=world["admin"].pk)
+    gone.is_active = False
+    assert not visible(gone, Customer).exists()
+    drifter = make_user(None, "drifter", [Role.ADMIN])
+    assert not visible(drifter, Customer).exists()
+    assert not visible(drifter, Notification).exists()
+
+
+def test_several_roles_give_the_union_of_their_scopes(world, db):
+    org = world["_org"]
+    both = make_user(org.company, "sales_and_finance", [Role.SALESPERSON, Role.FINANCE], regions=[org.region_a])
+    own = Customer.objects.create(company=org.company, region=org.region_b, owner=both, name="自有客户")
+    assert set(visible(both, Customer).values_list("pk", flat=True)) == {
+        own.pk,
+        org.cust_a1.pk,
+        org.cust_a2.pk,
+        org.cust_pool.pk,
+    }
+    # reading a customer as finance does not give the salesperson's right to change it
+    assert set(visible(both, Customer, Action.CHANGE).values_list("pk", flat=True)) == {own.pk}
+
+
+def test_get_or_404_hides_invisible_rows_and_refuses_visible_ones(world, db):
+    sales_a1 = world["sales_a1"]
+    with pytest.raises(Http404):
+        get_or_404(sales_a1, Customer, world["cust_b1"].pk, Action.VIEW)
+    with pytest.raises(Http404):
+        get_or_404(sales_a1, Customer, world["cust_b1"].pk, Action.CHANGE)
+    with pytest.raises(PermissionDenied):
+        get_or_404(sales_a1, Customer, world["cust_pool"].pk, Action.CHANGE)
+    with pytest.raises(Http404):
+        get_or_404(sales_a1, Customer, "not-a-number", Action.VIEW)
+    assert get_or_404(sales_a1, Customer, world["cust_a1"].pk, Action.CHANGE) == world["cust_a1"]
+
+
+# --- the same rules through the pages, the API and the admin site ------------------------------
+
+INVISIBLE = [
+    ("sales_a1", "cust_b1"),
+    ("sales_a1", "cust_a2"),
+    ("service", "cust_a1"),
+    ("finance", "cust_b1"),
+    ("admin", "other_customer"),
+    ("other_sales", "cust_pool"),
+]
+
+
+@pytest.mark.parametrize(("viewer", "row"), INVISIBLE)
+def test_an_invisible_customer_is_not_found_on_its_page(world, client_as, viewer, row):
+    customer = world[row]
+    response = client_as(world[viewer]).get(f"/customers/{customer.pk}/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert customer.name not in body and customer.phone not in body
+
+
+@pytest.mark.parametrize(("viewer", "row"), INVISIBLE)
+def test_an_invisible_customer_is_not_found_in_the_api(world, api_as, viewer, row):
+    customer = world[row]
+    api = api_as(world[viewer])
+    for response in (
+        api.get(f"/api/customers/{customer.pk}"),
+        api.patch(f"/api/customers/{customer.pk}", {"name": "改名"}),
+        api.delete(f"/api/customers/{customer.pk}"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+        assert customer.name not in response.content.decode()
+    assert Customer.objects.get(pk=customer.pk).name == customer.name
+
+
+@pytest.mark.parametrize(
+    ("viewer", "row"), [("sales_a1", "cust_pool"), ("finance", "cust_a1"), ("sales_b1", "cust_pool")]
+)
+def test_a_visible_but_unchangeable_customer_refuses_the_edit_page_without_data(world, client_as, viewer, row):
+    customer = world[row]
+    client = client_as(world[viewer])
+    assert client.get(f"/customers/{customer.pk}/").status_code == 200  # may see it...
+    for response in (
+        client.get(f"/customers/{customer.pk}/edit/"),
+        client.post(
+            f"/customers/{customer.pk}/edit/", {"name": "改名", "kind": "person", "region": customer.region_id}
+        ),
+    ):
+        assert response.status_code == 403  # ...but not edit it
+        body = response.content.decode()
+        assert customer.name not in body and customer.phone not in body
+    assert Customer.objects.get(pk=customer.pk).name == customer.name
+
+
+@pytest.mark.parametrize(("viewer", "row"), [("sales_a1", "cust_pool"), ("finance", "cust_a1")])
+def test_a_visible_but_unchangeable_customer_refuses_patch_with_no_data(world, api_as, viewer, row):
+    customer = world[row]
+    response = api_as(world[viewer]).patch(f"/api/customers/{customer.pk}", {"name": "改名"})
+    assert response.status_code == 403
+    assert set(response.json()) == {"error"}
+    assert response.json()["error"]["code"] == "forbidden"
+    assert customer.name not in response.content.decode()
+    assert Customer.objects.get(pk=customer.pk).name == customer.name
+
+
+def test_a_salesperson_may_not_delete_even_their_own_customer(world, api_as):
+    customer = world["cust_a1"]
+    response = api_as(world["sales_a1"]).delete(f"/api/customers/{customer.pk}")
+    assert response.status_code == 403
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+LIST_EXPECTED = {
+    "sales_a1": {"cust_a1", "cust_pool"},
+    "sales_b1": {"cust_b1", "cust_pool"},
+    "manager_a": {"cust_a1", "cust_a2", "cust_pool"},
+    "manager_b": {"cust_b1"},
+    "finance": {"cust_a1", "cust_a2", "cust_pool"},
+    "service": set(),
+    "admin": {"cust_a1", "cust_a2", "cust_b1", "cust_pool"},
+    "other_sales": {"other_customer", "other_pool"},
+}
+
+
+@pytest.mark.parametrize(("viewer", "expected"), LIST_EXPECTED.items())
+def test_api_list_returns_only_visible_customers(world, api_as, viewer, expected):
+    data = api_as(world[viewer]).get("/api/customers?limit=200").json()
+    assert {item["id"] for item in data["items"]} == {world[r].pk for r in expected}
+    assert data["count"] == len(expected)
+
+
+@pytest.mark.parametrize(("viewer", "expected"), LIST_EXPECTED.items())
+def test_customer_list_page_shows_only_visible_customers(world, client_as, viewer, expected):
+    response = client_as(world[viewer]).get("/customers/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for row in ROWS["customers.Customer"]:
+        assert (world[row].name in body) is (row in expected), row
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [("admin", {"cust_a1", "cust_a2", "cust_b1", "cust_pool"}), ("other_admin", {"other_customer", "other_pool"})],
+)
+def test_admin_site_customer_changelist_is_filtered_by_visibility(world, client_as, viewer, expected):
+    response = client_as(world[viewer]).get("/admin/customers/customer/")
+    assert response.status_code == 200
+    shown = {c.pk for c in response.context["cl"].result_list}
+    assert shown == {world[r].pk for r in expected}
+    body = response.content.decode()
+    for row in ROWS["customers.Customer"]:
+        assert (world[row].name in body) is (row in expected), row
+
+
+def test_admin_site_does_not_open_another_companys_customer(world, client_as):
+    theirs = world["other_customer"]
+    response = client_as(world["admin"]).get(f"/admin/customers/customer/{theirs.pk}/change/", follow=True)
+    assert theirs.name not in response.content.decode()
+    assert theirs.phone not in response.content.decode()
+
+
+def test_admin_site_lists_audit_entries_read_only(world, client_as):
+    client = client_as(world["admin"])
+    assert client.get("/admin/core/auditentry/").status_code == 200
+    entry = world["audit_ours"]
+    assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
