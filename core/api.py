@@ -9,9 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,26 +23,15 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
-from . import audit
+from . import audit, services
 from .models import ApiToken, Channel
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def token_issue(*, user, name: str) -> str:
-    """Create a token; the raw value is returned once and never stored."""
-    raw = "dd_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name[:80], prefix=raw[3:9], key_hash=hash_token(raw))
-    return raw
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         row = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(key_hash=services.api_token_hash(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
         if row is None:

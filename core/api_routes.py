@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from . import selectors, services
-from .api import check_query, error_body, paginate, token_issue
+from .api import check_query, error_body, paginate
 from .models import Notification, Todo
 from .visibility import Action, get_or_404, visible
 
@@ -38,7 +38,7 @@ def token_create(request, payload: TokenIn):
         return 429, error_body("throttled", _("Too many failed logins for this account. Try again later."))
     if user is None:
         return 401, error_body("invalid_login", _("Wrong username or password."))
-    return 200, {"token": token_issue(user=user, name=payload.name)}
+    return 200, {"token": services.api_token_issue(user=user, name=payload.name)}
 
 
 @router.get("/me")

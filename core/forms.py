@@ -32,3 +32,9 @@ class SnoozeForm(forms.Form):
         if problem is not None:
             raise forms.ValidationError(SNOOZE_MESSAGES[problem])
         return until
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"), max_length=80, help_text=_("e.g. the phone or the system that uses it")
+    )

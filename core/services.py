@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
 from . import rules
-from .models import LoginFailure, Notification, Todo, User
+from .models import ApiToken, LoginFailure, Notification, Todo, User
 
 
 @transaction.atomic
@@ -122,6 +124,31 @@ def todo_morning_reminders(*, today: dt.date | None = None) -> int:
         notify(user=user, title=title, url="/")
         sent += 1
     return sent
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+def api_token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, name: str) -> str:
+    """Create a personal API token; the raw value is returned once and only its hash is stored."""
+    raw = "dd_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, name=(name.strip() or "token")[:80], prefix=raw[3:9], key_hash=api_token_hash(raw)
+    )
+    return raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
 
 
 # --- login throttling ---------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import rules, selectors, services
-from .forms import LoginForm, SnoozeForm
-from .models import AuditEntry, Notification, Todo
+from .forms import LoginForm, SnoozeForm, TokenForm
+from .models import ApiToken, AuditEntry, Notification, Todo
 from .visibility import Action, get_or_404, may, visible
 
 
@@ -83,8 +83,28 @@ def notifications(request):
     return render(request, "core/notifications.html", {"items": items})
 
 
-def account(request):
-    return render(request, "core/account.html", {})
+def account(request, new_token: str = ""):
+    tokens = visible(request.user, ApiToken).order_by("-created_at")
+    return render(request, "core/account.html", {"tokens": tokens, "new_token": new_token})
+
+
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(form.errors.get("name", [])))
+        return redirect("core:account")
+    raw = services.api_token_issue(user=request.user, name=form.cleaned_data["name"])
+    # shown once, in this response only; the database keeps its hash
+    return account(request, new_token=raw)
+
+
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_or_404(request.user, ApiToken, pk, Action.CHANGE)
+    services.api_token_revoke(token=token)
+    messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
+    return redirect("core:account")
 
 
 def audit_list(request):

@@ -122,7 +122,12 @@ POLICIES: dict[str, Policy] = {
             Role.ADMIN: full(everything()),
         },
     ),
-    # Organisation: everybody reads the company's regions and branches; administrators change them.
+    # Organisation: everybody reads their own company, its regions and branches; administrators
+    # change them. (Companies are created by the deployment's operator in the admin site.)
+    "core.Company": Policy(
+        company_path="pk",
+        grants={r: Grant(read=ALL) for r in Role.values} | {Role.ADMIN: Grant(read=ALL, change=ALL)},
+    ),
     "core.Region": Policy(
         company_path="company",
         grants={r: Grant(read=ALL) for r in Role.values} | {Role.ADMIN: Grant(read=ALL, change=ALL)},
@@ -150,11 +155,17 @@ POLICIES: dict[str, Policy] = {
     # To-dos and notifications are personal.
     "core.Todo": Policy(company_path="company", grants={r: full(own("user")) for r in Role.values}),
     "core.Notification": Policy(company_path="company", grants={r: full(own("user")) for r in Role.values}),
+    # Personal API tokens: each user sees and revokes only their own.
+    "core.ApiToken": Policy(company_path="user__company", grants={r: full(own("user")) for r in Role.values}),
     # The audit trail and the sensitive-data access log: administrators read them; nobody changes them.
     # (A record's own history is shown to whoever may see the record.)
     "core.AuditEntry": Policy(company_path="company", grants={Role.ADMIN: Grant(read=ALL)}),
     "core.SensitiveAccess": Policy(company_path="company", grants={Role.ADMIN: Grant(read=ALL)}),
 }
+
+
+# Bookkeeping tables that no page, API or export ever lists: they need no policy.
+UNGOVERNED = frozenset({"core.PeriodicRun", "core.LoginFailure"})
 
 
 def policy_for(model: type[models.Model]) -> Policy:

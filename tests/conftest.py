@@ -9,7 +9,7 @@ from django.db import transaction
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from core import api as core_api
+from core import services as core_services
 
 from .factories import build_org, build_other_company
 
@@ -59,7 +59,7 @@ class ApiClient:
         self.client = Client()
         self.headers = dict(extra_headers)
         if user is not None:
-            self.headers["Authorization"] = "Bearer " + core_api.token_issue(user=user, name="tests")
+            self.headers["Authorization"] = "Bearer " + core_services.api_token_issue(user=user, name="tests")
 
     def _call(self, method, path, data=None, raw: str | None = None, headers=None):
         kwargs = {"headers": {**self.headers, **(headers or {})}}

@@ -15,8 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from core import sensitive
-from core.models import AuditEntry, Channel, Notification, Role, SensitiveAccess, UserRole
-from core.visibility import POLICIES, Action, can, get_or_404, visible
+from core.models import ApiToken, AuditEntry, Channel, Notification, Role, SensitiveAccess, UserRole
+from core.services import api_token_issue
+from core.visibility import POLICIES, UNGOVERNED, Action, can, get_or_404, visible
 from customers.models import Customer
 
 from .factories import make_todo, make_user
@@ -96,6 +97,18 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "admin": {"note_admin": "lvcd"},
         "other_admin": {},
     },
+    "core.Company": {
+        "sales_a1": {"company_ours": "lv"},
+        "service": {"company_ours": "lv"},
+        "admin": {"company_ours": "lvc"},  # a company is never deleted from the app
+        "other_admin": {"company_other": "lvc"},
+    },
+    "core.ApiToken": {
+        "sales_a1": {"token_sales_a1": "lvcd"},
+        "admin": {"token_admin": "lvcd"},  # an administrator does not see other people's tokens
+        "manager_a": {},
+        "other_sales": {"token_other_sales": "lvcd"},
+    },
     "core.AuditEntry": {
         "admin": {"audit_ours": "lv"},
         "manager_a": {},
@@ -129,6 +142,8 @@ ROWS: dict[str, tuple[str, ...]] = {
     "core.UserRole": ("role_sales_a1", "role_sales_a2", "role_manager_a", "role_other_sales"),
     "core.Todo": ("todo_sales_a1", "todo_sales_a2", "todo_manager_a", "todo_admin", "todo_other_sales"),
     "core.Notification": ("note_sales_a1", "note_sales_b1", "note_manager_a", "note_admin", "note_other_sales"),
+    "core.Company": ("company_ours", "company_other"),
+    "core.ApiToken": ("token_sales_a1", "token_admin", "token_other_sales"),
     "core.AuditEntry": ("audit_ours", "audit_other"),
     "core.SensitiveAccess": ("access_ours", "access_other"),
 }
@@ -174,6 +189,10 @@ def world(shared_world, django_db_blocker):
             w[f"note_{name}"] = Notification.objects.create(
                 company_id=w[name].company_id, user=w[name], title=f"note for {name}"
             )
+        w["company_ours"], w["company_other"] = org.company, other.company
+        for name in ("sales_a1", "admin", "other_sales"):
+            api_token_issue(user=w[name], name=f"token of {name}")
+            w[f"token_{name}"] = ApiToken.objects.get(user=w[name])
         w["audit_ours"] = AuditEntry.objects.filter(company=org.company).first()
         w["audit_other"] = AuditEntry.objects.filter(company=other.company).first()
         assert w["audit_ours"] and w["audit_other"]
@@ -183,6 +202,11 @@ def world(shared_world, django_db_blocker):
         w["access_other"] = SensitiveAccess.objects.get(company=other.company)
         w["_org"], w["_other"] = org, other
     return w
+
+
+def test_every_model_of_ours_has_a_policy_or_is_declared_bookkeeping():
+    ours = {m._meta.label for m in apps.get_models() if m._meta.app_label in {"core", "customers"}}
+    assert ours - UNGOVERNED == set(POLICIES), "a new model needs an entry in core.visibility.POLICIES"
 
 
 def test_the_matrix_covers_every_governed_model():
