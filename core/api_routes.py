@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from . import selectors, services
 from .api import check_query, error_body, paginate
@@ -35,10 +35,10 @@ def token_create(request, payload: TokenIn):
     except PermissionDenied:
         user = None
     if getattr(request, "login_throttled", False):
-        return 429, error_body("throttled", _("Too many failed logins for this account. Try again later."))
+        return Status(429, error_body("throttled", _("Too many failed logins for this account. Try again later.")))
     if user is None:
-        return 401, error_body("invalid_login", _("Wrong username or password."))
-    return 200, {"token": services.api_token_issue(user=user, name=payload.name)}
+        return Status(401, error_body("invalid_login", _("Wrong username or password.")))
+    return Status(200, {"token": services.api_token_issue(user=user, name=payload.name)})
 
 
 @router.get("/me")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from core import sensitive
 from core.api import FilterError, check_query, paginate
@@ -90,7 +90,7 @@ def customer_create(request, payload: CustomerIn):
         raise PermissionError
     data = _fields(payload.dict())
     c = services.customer_create(actor=request.user, name=data.pop("name"), region_id=data.pop("region_id"), **data)
-    return 201, customer_out(c)
+    return Status(201, customer_out(c))
 
 
 @router.patch("/customers/{customer_id}")
@@ -104,4 +104,4 @@ def customer_update(request, customer_id: int, payload: CustomerPatch):
 def customer_delete(request, customer_id: int):
     customer = get_or_404(request.user, Customer, customer_id, Action.DELETE)
     services.customer_delete(actor=request.user, customer=customer)
-    return 204, None
+    return Status(204, None)
