@@ -105,6 +105,28 @@ class Policy:
     grants: dict[str, Grant] = field(default_factory=dict)
 
 
+def _customer_grants(prefix: str, *, read_only: bool = False) -> dict[str, Grant]:
+    """The customer's rule, for the customer itself (prefix "") or a row hanging off it ("customer__")."""
+    own_c, pool, region = own(f"{prefix}owner"), where(**{f"{prefix}in_pool": True}), in_regions(f"{prefix}region")
+    if read_only:
+        return {
+            Role.SALESPERSON: Grant(read=(own_c, pool)),
+            Role.MANAGER: Grant(read=(region,)),
+            Role.FINANCE: Grant(read=(region,)),
+            Role.ADMIN: Grant(read=ALL),
+        }
+    return {
+        Role.SALESPERSON: Grant(read=(own_c, pool), change=(own_c,), delete=(own_c,) if prefix else ()),
+        Role.MANAGER: full(region),
+        Role.FINANCE: Grant(read=(region,)),
+        Role.ADMIN: full(everything()),
+    }
+
+
+def _config_grants() -> dict[str, Grant]:
+    return {r: Grant(read=ALL) for r in Role.values} | {Role.ADMIN: full(everything())}
+
+
 # ----------------------------------------------------------------------------------------------
 # THE POLICY. Roles: salesperson, manager, finance, service, admin.
 # ----------------------------------------------------------------------------------------------
@@ -113,15 +135,61 @@ POLICIES: dict[str, Policy] = {
     # their regions; finance — read in their regions (the debtor's contact data for collection);
     # service — none until service cases exist (they will grant the customers attached to them);
     # administrator — the whole company.
-    "customers.Customer": Policy(
+    "customers.Customer": Policy(company_path="company", grants=_customer_grants("")),
+    # What belongs to one customer follows the customer. Histories are written by services only.
+    "customers.CustomerContact": Policy(company_path="customer__company", grants=_customer_grants("customer__")),
+    "customers.CustomerNeed": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "customers.Relation": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "customers.CustomerMachine": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "customers.StatusChange": Policy(company_path="company", grants=_customer_grants("customer__", read_only=True)),
+    "customers.PoolEvent": Policy(company_path="company", grants=_customer_grants("customer__", read_only=True)),
+    # Grade-0 industry contacts and market projects are the region's shared intelligence: the
+    # region's salespeople read them all and change what they recorded (contacts) or all (projects).
+    "customers.IndustryContact": Policy(
         company_path="company",
         grants={
-            Role.SALESPERSON: Grant(read=(own("owner"), where(in_pool=True)), change=(own("owner"),)),
+            Role.SALESPERSON: Grant(read=(in_regions("region"),), change=(own("owner"),), delete=(own("owner"),)),
             Role.MANAGER: full(in_regions("region")),
-            Role.FINANCE: Grant(read=(in_regions("region"),)),
+            Role.SERVICE: Grant(read=(in_regions("region"),)),  # repair and parts shops
             Role.ADMIN: full(everything()),
         },
     ),
+    "customers.MarketProject": Policy(
+        company_path="company",
+        grants={
+            Role.SALESPERSON: Grant(read=(in_regions("region"),), change=(in_regions("region"),)),
+            Role.MANAGER: full(in_regions("region")),
+            Role.ADMIN: full(everything()),
+        },
+    ),
+    # Competitor intelligence is company-wide for the sales side.
+    **{
+        label: Policy(
+            company_path="company",
+            grants={
+                Role.SALESPERSON: Grant(read=ALL, change=ALL),
+                Role.MANAGER: full(everything()),
+                Role.ADMIN: full(everything()),
+            },
+        )
+        for label in ("customers.CompetitorDealer", "customers.CompetitorMachine", "customers.CompetitorSalesperson")
+    },
+    # Configuration of the method: everybody reads it (pages explain presets and grades with it),
+    # administrators change it.
+    **{
+        label: Policy(company_path=path, grants=_config_grants())
+        for label, path in (
+            ("customers.CustomerSettings", "company"),
+            ("customers.NeedPoint", "company"),
+            ("customers.PresetRule", "company"),
+            ("customers.PresetEffect", "rule__company"),
+            ("customers.PresetTemplate", "company"),
+            ("customers.GradeCriterion", "company"),
+            ("customers.SegmentFit", "company"),
+            ("customers.PoolRule", "company"),
+            ("pitch.Product", "company"),
+        )
+    },
     # Organisation: everybody reads their own company, its regions and branches; administrators
     # change them. (Companies are created by the deployment's operator in the admin site.)
     "core.Company": Policy(

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "core",
     "customers",
+    "pitch",
 ]
 
 MIDDLEWARE = [

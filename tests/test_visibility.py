@@ -124,6 +124,85 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
+# --- customer cognition: rows hanging off a customer, intelligence, configuration -----------------
+CHILDREN = ("CustomerContact", "CustomerNeed", "Relation", "CustomerMachine")
+HISTORIES = ("StatusChange", "PoolEvent")
+COMPETITION = ("CompetitorDealer", "CompetitorMachine", "CompetitorSalesperson")
+CONFIG = (
+    "customers.CustomerSettings",
+    "customers.NeedPoint",
+    "customers.PresetRule",
+    "customers.PresetEffect",
+    "customers.PresetTemplate",
+    "customers.GradeCriterion",
+    "customers.SegmentFit",
+    "customers.PoolRule",
+    "pitch.Product",
+)
+
+
+def _short(label: str) -> str:
+    return label.split(".")[-1].lower()
+
+
+def _follows_customer(name: str, write: str) -> dict[str, dict[str, str]]:
+    """A row of cust_a1 / cust_b1 / cust_pool / other_customer: the customer's own rule."""
+    r = {k: f"{name}_{k}" for k in ("a1", "b1", "pool", "other")}
+    return {
+        "admin": {r["a1"]: "lv" + write, r["b1"]: "lv" + write, r["pool"]: "lv" + write},
+        "manager_a": {r["a1"]: "lv" + write, r["pool"]: "lv" + write},
+        "manager_b": {r["b1"]: "lv" + write},
+        "finance": {r["a1"]: "lv", r["pool"]: "lv"},
+        "service": {},
+        "sales_a1": {r["a1"]: "lv" + write, r["pool"]: "lv"},  # the pool customer's rows: read only
+        "sales_b1": {r["b1"]: "lv" + write, r["pool"]: "lv"},
+        "other_admin": {r["other"]: "lv" + write},
+    }
+
+
+for _name in CHILDREN:
+    MATRIX[f"customers.{_name}"] = _follows_customer(_name.lower(), "cd")
+for _name in HISTORIES:
+    MATRIX[f"customers.{_name}"] = _follows_customer(_name.lower(), "")  # written by services only
+MATRIX["customers.IndustryContact"] = {
+    "sales_a1": {"ic_a1": "lvcd", "ic_a2": "lv"},  # the region's contacts; changes what it recorded
+    "sales_b1": {"ic_b1": "lvcd"},
+    "manager_a": {"ic_a1": "lvcd", "ic_a2": "lvcd"},
+    "service": {"ic_b1": "lv"},  # repair and parts shops of the engineer's region
+    "finance": {},
+    "admin": {"ic_a1": "lvcd", "ic_a2": "lvcd", "ic_b1": "lvcd"},
+    "other_admin": {"ic_other": "lvcd"},
+}
+MATRIX["customers.MarketProject"] = {
+    "sales_a1": {"mp_a": "lvc"},
+    "sales_b1": {"mp_b": "lvc"},
+    "manager_a": {"mp_a": "lvcd"},
+    "finance": {},
+    "service": {},
+    "admin": {"mp_a": "lvcd", "mp_b": "lvcd"},
+    "other_admin": {"mp_other": "lvcd"},
+}
+for _name in COMPETITION:
+    _n = _name.lower()
+    MATRIX[f"customers.{_name}"] = {
+        "sales_a1": {f"{_n}_ours": "lvc"},
+        "manager_a": {f"{_n}_ours": "lvcd"},
+        "admin": {f"{_n}_ours": "lvcd"},
+        "finance": {},
+        "service": {},
+        "other_sales": {f"{_n}_other": "lvc"},
+    }
+for _label in CONFIG:
+    _n = _short(_label)
+    MATRIX[_label] = {
+        "sales_a1": {f"{_n}_ours": "lv"},
+        "finance": {f"{_n}_ours": "lv"},
+        "service": {f"{_n}_ours": "lv"},
+        "manager_a": {f"{_n}_ours": "lv"},
+        "admin": {f"{_n}_ours": "lvcd"},
+        "other_admin": {f"{_n}_other": "lvcd"},
+    }
+
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
     "core.Region": ("region_a", "region_b", "other_region"),
@@ -147,6 +226,14 @@ ROWS: dict[str, tuple[str, ...]] = {
     "core.AuditEntry": ("audit_ours", "audit_other"),
     "core.SensitiveAccess": ("access_ours", "access_other"),
 }
+
+
+for _name in (*CHILDREN, *HISTORIES):
+    ROWS[f"customers.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
+ROWS["customers.IndustryContact"] = ("ic_a1", "ic_a2", "ic_b1", "ic_other")
+ROWS["customers.MarketProject"] = ("mp_a", "mp_b", "mp_other")
+for _label in (*(f"customers.{n}" for n in COMPETITION), *CONFIG):
+    ROWS[_label] = (f"{_short(_label)}_ours", f"{_short(_label)}_other")
 
 
 def _cases():
@@ -200,12 +287,89 @@ def world(shared_world, django_db_blocker):
         sensitive.log_reveal(user=other.admin, instance=other.customer, field="id_number", channel=Channel.PAGE)
         w["access_ours"] = SensitiveAccess.objects.get(company=org.company)
         w["access_other"] = SensitiveAccess.objects.get(company=other.company)
+        w |= cognition_rows(org, other)
         w["_org"], w["_other"] = org, other
     return w
 
 
+def cognition_rows(org, other) -> dict:
+    """One row of every customer-cognition model per case of the matrix, in both companies."""
+    from django.utils import timezone
+
+    from customers import models as cm
+    from pitch.models import Product
+
+    now = timezone.now()
+    w: dict = {}
+    config: dict[str, dict] = {"ours": {}, "other": {}}
+    for side, company in (("ours", org.company), ("other", other.company)):
+        c = config[side]
+        c["customersettings"] = cm.CustomerSettings.objects.create(company=company)
+        c["needpoint"] = cm.NeedPoint.objects.create(company=company, code="price", name="价格")
+        c["presetrule"] = cm.PresetRule.objects.create(company=company, code="r", title="规则")
+        c["preseteffect"] = cm.PresetEffect.objects.create(
+            rule=c["presetrule"], dimension="scale", need_point=c["needpoint"], slope=-6
+        )
+        c["presettemplate"] = cm.PresetTemplate.objects.create(company=company, code="t", title="模板")
+        c["gradecriterion"] = cm.GradeCriterion.objects.create(company=company, grade=9, text="即将购买")
+        c["product"] = Product.objects.create(company=company, code="HY65-9", name="小挖")
+        c["segmentfit"] = cm.SegmentFit.objects.create(
+            company=company,
+            product=c["product"],
+            work_type="engineering",
+            engineering_kind="municipal",
+            scale="individual",
+            score=90,
+        )
+        c["poolrule"] = cm.PoolRule.objects.create(company=company, grade=3, days=14)
+        c["competitordealer"] = cm.CompetitorDealer.objects.create(company=company, name="某品牌代理")
+        c["competitormachine"] = cm.CompetitorMachine.objects.create(company=company, brand="某牌", model="60")
+        c["competitorsalesperson"] = cm.CompetitorSalesperson.objects.create(
+            company=company, dealer=c["competitordealer"], name="对手业务员"
+        )
+        for name, obj in c.items():
+            w[f"{name}_{side}"] = obj
+    for key, customer in (("a1", org.cust_a1), ("b1", org.cust_b1), ("pool", org.cust_pool), ("other", other.customer)):
+        company_id = customer.company_id
+        np = config["ours" if key != "other" else "other"]["needpoint"]
+        w[f"customercontact_{key}"] = cm.CustomerContact.objects.create(customer=customer, name="联系人")
+        w[f"customerneed_{key}"] = cm.CustomerNeed.objects.create(
+            company_id=company_id,
+            customer=customer,
+            need_point=np,
+            expected=70,
+            deliverable=60,
+            stage="key",
+            state_at=now,
+        )
+        w[f"relation_{key}"] = cm.Relation.objects.create(
+            company_id=company_id, customer=customer, kind="family", name="家人", relation="妻子"
+        )
+        w[f"customermachine_{key}"] = cm.CustomerMachine.objects.create(
+            company_id=company_id, customer=customer, brand="某牌"
+        )
+        w[f"statuschange_{key}"] = cm.StatusChange.objects.create(
+            company_id=company_id, customer=customer, kind="grade", old="3", new="6", at=now
+        )
+        w[f"poolevent_{key}"] = cm.PoolEvent.objects.create(
+            company_id=company_id, customer=customer, action="claimed", at=now
+        )
+    for key, region, owner in (
+        ("a1", org.region_a, org.sales_a1),
+        ("a2", org.region_a, org.sales_a2),
+        ("b1", org.region_b, org.sales_b1),
+        ("other", other.region, other.sales),
+    ):
+        w[f"ic_{key}"] = cm.IndustryContact.objects.create(
+            company=region.company, region=region, owner=owner, kind="operator", name=f"挖机手{key}"
+        )
+    for key, region in (("a", org.region_a), ("b", org.region_b), ("other", other.region)):
+        w[f"mp_{key}"] = cm.MarketProject.objects.create(company=region.company, region=region, name=f"项目{key}")
+    return w
+
+
 def test_every_model_of_ours_has_a_policy_or_is_declared_bookkeeping():
-    ours = {m._meta.label for m in apps.get_models() if m._meta.app_label in {"core", "customers"}}
+    ours = {m._meta.label for m in apps.get_models() if m._meta.app_label in {"core", "customers", "pitch"}}
     assert ours - UNGOVERNED == set(POLICIES), "a new model needs an entry in core.visibility.POLICIES"
 
 
