@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import Region, User
 from core.visibility import Action, can
 
-from . import rules
-from .models import Customer
+from . import method, rules
+from .domain import sensitivity as sens
+from .models import Customer, CustomerNeed, StatusChange, Tier
 
 EDITABLE = ("name", "kind", "phone", "id_number", "province", "city", "district", "address", "grade", "region_id")
 
@@ -104,18 +106,24 @@ def customer_create(*, actor: User, name: str, region_id: int, owner: User | Non
     if owner is None and actor.has_role("salesperson"):
         owner = actor
     customer = Customer(company_id=actor.company_id, owner=owner, in_pool=owner is None, **data)
+    if customer.in_pool:
+        customer.pool_entered_at = timezone.now()
     _save_unique(customer)
+    if customer.grade is not None:
+        _grade_history(actor=actor, customer=customer, old=None, new=customer.grade, reason=_("new customer"))
     return customer
 
 
 @transaction.atomic
-def customer_update(*, actor: User, customer: Customer, **fields) -> Customer:
+def customer_update(*, actor: User, customer: Customer, grade_reason: str = "", **fields) -> Customer:
     if not can(actor, customer, Action.CHANGE):
         raise PermissionError
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({f: _("Unknown field.") for f in unknown})
     data = _clean(fields, company_id=customer.company_id, actor=actor, instance=customer)
+    if "grade" in data and data["grade"] != customer.grade:
+        _grade_history(actor=actor, customer=customer, old=customer.grade, new=data["grade"], reason=grade_reason)
     for key, value in data.items():
         setattr(customer, key, value)
     _save_unique(customer)
@@ -127,3 +135,246 @@ def customer_delete(*, actor: User, customer: Customer) -> None:
     if not can(actor, customer, Action.DELETE):
         raise PermissionError
     customer.delete()
+
+
+# --- classification and the sensitivity model ---------------------------------------------------------
+
+CLASSIFICATION = (
+    "work_type",
+    "engineering_kind",
+    "use",
+    "scale",
+    "capital",
+    "experience",
+    "winning",
+    "decision",
+    "influence",
+    "susceptibility",
+    "machine_count",
+)
+
+
+def _check_choices(fields: dict) -> dict:
+    errors, out = {}, {}
+    for name, value in fields.items():
+        if name not in CLASSIFICATION:
+            errors[name] = _("Unknown field.")
+            continue
+        field = Customer._meta.get_field(name)
+        if value in (None, ""):
+            out[name] = None if field.null else ""
+            continue
+        if field.choices:
+            allowed = {str(v) for v, _label in field.flatchoices}
+            if str(value) not in allowed:
+                errors[name] = _("“%(value)s” is not one of the choices.") % {"value": value}
+                continue
+            value = int(value) if isinstance(field, models.PositiveSmallIntegerField) else str(value)
+        elif name == "machine_count":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                errors[name] = _("Enter a whole number.")
+                continue
+            if not 0 <= value <= 10000:
+                errors[name] = _("Between 0 and 10000.")
+                continue
+        out[name] = value
+    if out.get("work_type", fields.get("work_type")) == "mining":
+        out["engineering_kind"] = ""
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+@transaction.atomic
+def customer_classify(*, actor: User, customer: Customer, **fields) -> Customer:
+    """Set the classification dimensions; the needs still in state "preset" follow the new preset."""
+    if not can(actor, customer, Action.CHANGE):
+        raise PermissionError
+    data = _check_choices(fields)
+    for key, value in data.items():
+        setattr(customer, key, value)
+    customer.save()
+    needs_preset(actor=actor, customer=customer)
+    return customer
+
+
+@transaction.atomic
+def needs_preset(*, actor: User | None, customer: Customer) -> list[CustomerNeed]:
+    """Step 1 of the method: (re)compute the preset of every need not yet verified or revised."""
+    config = method.config_for(customer.company_id)
+    points = {p.code: p for p in config.points}
+    presets = sens.preset(
+        method.profile_of(customer),
+        list(points),
+        rules=config.rules,
+        templates=config.templates,
+        deliverable={code: p.default_deliverable for code, p in points.items()},
+        settings=config.sensitivity,
+    )
+    existing = {n.need_point_id: n for n in CustomerNeed.objects.filter(customer=customer)}
+    now = timezone.now()
+    out = []
+    for p in presets:
+        point = points[p.need]
+        row = existing.get(point.pk)
+        if row is None:
+            row = CustomerNeed(company_id=customer.company_id, customer=customer, need_point=point, state_at=now)
+        elif row.state != CustomerNeed.State.PRESET:
+            out.append(row)
+            continue
+        changed = (row.expected, row.deliverable, row.stage, row.reasons) != (
+            p.expected,
+            p.deliverable,
+            p.stage,
+            list(p.reasons),
+        )
+        if row.pk is None or changed:
+            row.expected, row.deliverable, row.stage, row.reasons = p.expected, p.deliverable, p.stage, list(p.reasons)
+            row.state, row.source, row.state_by = CustomerNeed.State.PRESET, CustomerNeed.Source.PRESET, actor
+            row.save()
+        out.append(row)
+    return out
+
+
+def _score(name: str, value) -> int:
+    try:
+        v = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({name: _("Enter a whole number from 0 to 100.")}) from None
+    if not 0 <= v <= 100:
+        raise ValidationError({name: _("Enter a whole number from 0 to 100.")})
+    return v
+
+
+@transaction.atomic
+def need_record(
+    *,
+    actor: User,
+    need: CustomerNeed,
+    expected=None,
+    deliverable=None,
+    stage: str | None = None,
+    confirmed_with_customer: bool = False,
+    source: str = CustomerNeed.Source.CONVERSATION,
+    note: str = "",
+) -> CustomerNeed:
+    """Steps 2 and 3: verify a need with the customer, or revise it with new information."""
+    if not can(actor, need, Action.CHANGE):
+        raise PermissionError
+    errors = {}
+    new_expected = need.expected if expected in (None, "") else None
+    new_deliverable = need.deliverable if deliverable in (None, "") else None
+    try:
+        if new_expected is None:
+            new_expected = _score("expected", expected)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        if new_deliverable is None:
+            new_deliverable = _score("deliverable", deliverable)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if stage not in (None, "") and stage not in CustomerNeed.Stage.values:
+        errors["stage"] = [_("Choose key or additional.")]
+    if source not in (CustomerNeed.Source.CONVERSATION, CustomerNeed.Source.COMPETITOR):
+        errors["source"] = [_("Choose conversation or competitor data.")]
+    if errors:
+        raise ValidationError(errors)
+    new_stage = stage or need.stage
+    changed = (new_expected, new_deliverable, new_stage) != (need.expected, need.deliverable, need.stage)
+    state = sens.next_state(
+        sens.State(need.state), values_changed=changed, confirmed_with_customer=confirmed_with_customer
+    )
+    if not changed and state == need.state and not note:
+        return need
+    need.expected, need.deliverable, need.stage = new_expected, new_deliverable, new_stage
+    need.state, need.source, need.state_at, need.state_by = state, source, timezone.now(), actor
+    if note:
+        need.note = rules.clean_text(note)[:300]
+    need.save()
+    return need
+
+
+def sensitivity_of(customer: Customer, needs: list[CustomerNeed] | None = None, config=None) -> dict:
+    """The model as the page shows it: ranked needs, accuracy, readiness (no query when given needs)."""
+    config = config or method.config_for(customer.company_id)
+    needs = needs if needs is not None else list(customer.needs.select_related("need_point"))
+    by_domain = {
+        n.pk: sens.Need(
+            n.need_point.code, n.expected, n.deliverable, sens.Stage(n.stage), sens.State(n.state), n.need_point.order
+        )
+        for n in needs
+    }
+    rows = {n.pk: n for n in needs}
+    ranked = sens.rank(by_domain.values(), config.sensitivity)
+    back = {id(v): k for k, v in by_domain.items()}
+    return {
+        "ranked": [(rows[back[id(r.need)]], r) for r in ranked],
+        "accuracy": sens.accuracy(by_domain.values()),
+        "ready": sens.closing_ready(by_domain.values(), config.sensitivity),
+        "unmet_key": len(sens.unmet_key_needs(by_domain.values(), config.sensitivity)),
+    }
+
+
+# --- intent grade and maintenance tier, with their history ---------------------------------------------
+
+
+def _grade_history(*, actor: User | None, customer: Customer, old: int | None, new: int | None, reason: str) -> None:
+    StatusChange.objects.create(
+        company_id=customer.company_id,
+        customer=customer,
+        kind=StatusChange.Kind.GRADE,
+        old="" if old is None else str(old),
+        new="" if new is None else str(new),
+        reason=rules.clean_text(str(reason))[:300],
+        at=timezone.now(),
+        by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+@transaction.atomic
+def grade_set(*, actor: User, customer: Customer, grade, reason: str = "") -> Customer:
+    """Change the intent grade (日报分类 9/6/3/1/0); the history keeps who, when and why."""
+    if not can(actor, customer, Action.CHANGE):
+        raise PermissionError
+    new = None if grade in (None, "") else grade
+    if new is not None:
+        try:
+            new = int(new)
+        except (TypeError, ValueError):
+            new = -1
+        if new not in rules.INTENT_GRADES:
+            raise ValidationError({"grade": _("The intent grade must be one of 9, 6, 3, 1, 0.")})
+    if new == customer.grade:
+        return customer
+    _grade_history(actor=actor, customer=customer, old=customer.grade, new=new, reason=reason)
+    customer.grade = new
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def tier_set(*, actor: User, customer: Customer, tier: str, reason: str = "") -> Customer:
+    """Maintenance tier (客户维护) gold / silver / bronze / complaint, with its history."""
+    if not can(actor, customer, Action.CHANGE):
+        raise PermissionError
+    tier = tier or ""
+    if tier and tier not in Tier.values:
+        raise ValidationError({"tier": _("Choose gold, silver, bronze or complaint.")})
+    if tier == customer.tier:
+        return customer
+    StatusChange.objects.create(
+        company_id=customer.company_id,
+        customer=customer,
+        kind=StatusChange.Kind.TIER,
+        old=customer.tier,
+        new=tier,
+        reason=rules.clean_text(reason)[:300],
+        at=timezone.now(),
+        by=actor,
+    )
+    customer.tier = tier
+    customer.save()
+    return customer
