@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -31,30 +31,43 @@ GROUPS = [
 NAV: list[NavItem] = [
     NavItem("today", _("Today"), "core:today", "◉", bottom=True),
     NavItem("today", _("Notifications"), "core:notifications", "✉", bottom=True),
-    NavItem(
-        "customers",
-        _("Customers"),
-        "customers:list",
-        "☺",
-        roles=frozenset({Role.SALESPERSON, Role.MANAGER, Role.FINANCE, Role.ADMIN}),
-        bottom=True,
-    ),
     NavItem("system", _("Audit trail"), "core:audit", "☰", roles=frozenset({Role.ADMIN})),
     NavItem("system", _("My account"), "core:account", "⚙", bottom=True),
 ]
 
 
+def _all_items() -> list[NavItem]:
+    """The core's entries plus each app's ``navigation.NAV`` (apps add their pages there)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    items = list(NAV)
+    for config in apps.get_app_configs():
+        if config.name == "core":
+            continue
+        try:
+            module = import_module(f"{config.name}.navigation")
+        except ModuleNotFoundError:
+            continue
+        items.extend(module.NAV)
+    return items
+
+
 def navigation_for(user, path: str) -> dict:
     roles = user.role_set
-    items = [item for item in NAV if item.roles & roles or item.roles == ALL_ROLES]
+    items = [item for item in _all_items() if item.roles & roles or item.roles == ALL_ROLES]
     groups = []
     for key, label in GROUPS:
         entries = []
         for item in items:
             if item.group != key:
                 continue
-            url = reverse(item.url_name)
-            active = path == url if url == "/" else path.startswith(url)
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:  # a page not built yet
+                continue
+            active = path == url if url in ("/", "/customers/") else path.startswith(url)
             entries.append(
                 {"label": item.label, "url": url, "icon": item.icon, "active": active, "bottom": item.bottom}
             )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_import, urls_intel, urls_pool, views
 
 app_name = "customers"
 
@@ -12,3 +12,4 @@ urlpatterns = [
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/reveal-id/", views.customer_reveal_id, name="reveal_id"),
 ]
+urlpatterns += urls_pool.urlpatterns + urls_import.urlpatterns + urls_intel.urlpatterns

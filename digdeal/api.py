@@ -3,6 +3,12 @@
 from core.api import api
 from core.api_routes import router as core_router
 from customers.api import router as customers_router
+from customers.api_import import router as customers_import_router
+from customers.api_intel import router as customers_intel_router
+from customers.api_pool import router as customers_pool_router
 
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", customers_pool_router)
+api.add_router("/", customers_import_router)
+api.add_router("/", customers_intel_router)
