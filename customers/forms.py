@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
 
-from .models import Customer
+from .models import LEVEL_CHOICES, Customer, CustomerNeed, Relation, Tier
 
 
 class CustomerForm(forms.Form):
@@ -76,3 +76,86 @@ class CustomerForm(forms.Form):
         if self.editing and not data.get("id_number"):
             data.pop("id_number", None)
         return data
+
+
+def _choices(field_name: str, blank: str = "—") -> list:
+    field = Customer._meta.get_field(field_name)
+    return [("", blank), *field.choices]
+
+
+class ClassificationForm(forms.Form):
+    """客户分类: the dimensions of SPEC §1. The service validates the values again."""
+
+    work_type = forms.ChoiceField(label=_("Work type (工程类别)"), required=False)
+    engineering_kind = forms.ChoiceField(label=_("Engineering kind (工程细分)"), required=False)
+    use = forms.ChoiceField(label=_("Use (用途)"), required=False)
+    scale = forms.ChoiceField(label=_("Scale (规模实力)"), required=False)
+    capital = forms.ChoiceField(label=_("Capital strength (资金实力)"), required=False)
+    experience = forms.ChoiceField(label=_("Industry experience (行业经验)"), required=False)
+    winning = forms.ChoiceField(label=_("Project-winning ability (揽活能力)"), required=False)
+    decision = forms.ChoiceField(label=_("Decision ability (决策能力)"), required=False)
+    influence = forms.ChoiceField(label=_("Influence on others (影响力)"), required=False)
+    susceptibility = forms.ChoiceField(label=_("Susceptibility to influence (被影响力)"), required=False)
+    machine_count = forms.IntegerField(label=_("Machines owned"), required=False, min_value=0, max_value=10000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField):
+                field.choices = _choices(name)
+
+
+class NeedForm(forms.Form):
+    expected = forms.IntegerField(label=_("Expected target (预期目标)"), min_value=0, max_value=100)
+    deliverable = forms.IntegerField(label=_("Deliverable (实际能满足)"), min_value=0, max_value=100)
+    stage = forms.ChoiceField(label=_("Stage"), choices=CustomerNeed.Stage.choices)
+    confirmed_with_customer = forms.BooleanField(label=_("Confirmed with the customer"), required=False)
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[
+            (CustomerNeed.Source.CONVERSATION, CustomerNeed.Source.CONVERSATION.label),
+            (CustomerNeed.Source.COMPETITOR, CustomerNeed.Source.COMPETITOR.label),
+        ],
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class GradeForm(forms.Form):
+    grade = forms.TypedChoiceField(
+        label=_("Intent grade (意向等级)"),
+        choices=[("", "—"), *Customer.Grade.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Why"), max_length=300, required=False)
+
+
+class TierForm(forms.Form):
+    tier = forms.ChoiceField(label=_("Maintenance tier (客户维护)"), choices=[("", "—"), *Tier.choices], required=False)
+    reason = forms.CharField(label=_("Why"), max_length=300, required=False)
+
+
+class RelationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Relation.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    relation = forms.CharField(label=_("Relation (关系)"), max_length=40)
+    phone = forms.CharField(label=_("Mobile"), max_length=30, required=False)
+    occupation = forms.CharField(label=_("Occupation"), max_length=60, required=False)
+    influence = forms.TypedChoiceField(
+        label=_("Influence on the customer (影响力)"), choices=LEVEL_CHOICES, coerce=int, initial=3
+    )
+
+
+class MachineForm(forms.Form):
+    brand = forms.CharField(label=_("Brand"), max_length=60)
+    model = forms.CharField(label=_("Model"), max_length=60, required=False)
+    count = forms.IntegerField(label=_("Count"), min_value=1, max_value=500, initial=1)
+    years_used = forms.IntegerField(label=_("Years used"), min_value=0, max_value=60, required=False)
+    opinion = forms.CharField(label=_("Opinion"), max_length=300, required=False)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    phone = forms.CharField(label=_("Mobile"), max_length=30, required=False)
+    title = forms.CharField(label=_("Role"), max_length=60, required=False)

@@ -148,3 +148,9 @@ def profile_of(customer: Customer) -> cls.Profile:
         work_type=cls.WorkType(customer.work_type) if customer.work_type else None,
         use=cls.Use(customer.use) if customer.use else None,
     )
+
+
+def settings_for(company_id: int) -> CustomerSettings:
+    """The dealer's thresholds (one query)."""
+    row, _ = CustomerSettings.objects.get_or_create(company_id=company_id)
+    return row

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q
 
 from core.visibility import Action, visible
@@ -29,3 +31,61 @@ def customer_search(user, *, q: str = "", grade: str | int | None = None, pool: 
     elif pool == "0":
         qs = qs.filter(in_pool=False)
     return qs.order_by("-updated_at", "-id")
+
+
+@dataclass
+class Profile:
+    """Everything the living profile (客户档案, 2–3 pages) shows, read in a fixed number of queries."""
+
+    customer: Customer
+    model: dict  # services.sensitivity_of: ranked needs, accuracy, readiness
+    grade_changes: list
+    tier_changes: list
+    grade_criteria: dict
+    relations: list  # who influences this customer
+    influences: list  # whom this customer influences (relations naming this customer)
+    machines: list
+    contacts: list
+    projects: list
+    can_change: bool
+
+
+def customer_profile(user, pk: int, *, action=Action.VIEW) -> Profile:
+    from core.visibility import can, get_or_404
+
+    from . import method, services
+    from .models import GradeCriterion, Relation, StatusChange
+
+    customer = get_or_404(
+        user, Customer, pk, action, queryset=Customer.objects.select_related("owner", "region", "branch")
+    )
+    settings_row = method.settings_for(customer.company_id)
+    needs = list(customer.needs.select_related("need_point"))
+    model = services.sensitivity_of(customer, needs, config=_SettingsOnly(settings_row))
+    changes = list(StatusChange.objects.filter(customer=customer).select_related("by")[:40])
+    return Profile(
+        customer=customer,
+        model=model,
+        grade_changes=[c for c in changes if c.kind == StatusChange.Kind.GRADE],
+        tier_changes=[c for c in changes if c.kind == StatusChange.Kind.TIER],
+        grade_criteria=dict(GradeCriterion.objects.filter(company_id=customer.company_id).values_list("grade", "text")),
+        relations=list(customer.relations.select_related("linked_customer", "linked_contact")),
+        influences=list(
+            visible(user, Relation).filter(linked_customer=customer).select_related("customer").order_by("-influence")
+        ),
+        machines=list(customer.machines.select_related("competitor_machine")),
+        contacts=list(customer.contacts.all()),
+        projects=list(customer.projects.all()),
+        can_change=can(user, customer, Action.CHANGE),
+    )
+
+
+@dataclass(frozen=True)
+class _SettingsOnly:
+    """What sensitivity_of needs of the configuration: the thresholds."""
+
+    settings: object
+
+    @property
+    def sensitivity(self):
+        return self.settings.sensitivity()

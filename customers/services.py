@@ -12,7 +12,7 @@ from core.visibility import Action, can
 
 from . import method, rules
 from .domain import sensitivity as sens
-from .models import Customer, CustomerNeed, StatusChange, Tier
+from .models import Customer, CustomerContact, CustomerMachine, CustomerNeed, Relation, StatusChange, Tier
 
 EDITABLE = ("name", "kind", "phone", "id_number", "province", "city", "district", "address", "grade", "region_id")
 
@@ -378,3 +378,154 @@ def tier_set(*, actor: User, customer: Customer, tier: str, reason: str = "") ->
     customer.tier = tier
     customer.save()
     return customer
+
+
+# --- what hangs off a customer: relationships, machines, contact people ------------------------------
+
+
+def _phone_or_error(raw: str, field: str = "phone") -> str:
+    raw = rules.clean_text(raw or "")
+    if not raw:
+        return ""
+    try:
+        return rules.normalize_mobile(raw)
+    except rules.InvalidPhone:
+        raise ValidationError(
+            {field: _("“%(value)s” is not a valid mainland mobile number.") % {"value": raw}}
+        ) from None
+
+
+def _required(data: dict, *names: str) -> None:
+    missing = {n: _("This field is required.") for n in names if not rules.clean_text(str(data.get(n) or ""))}
+    if missing:
+        raise ValidationError(missing)
+
+
+@transaction.atomic
+def relation_add(
+    *,
+    actor: User,
+    customer: Customer,
+    kind: str,
+    name: str,
+    relation: str,
+    phone: str = "",
+    occupation: str = "",
+    influence=3,
+    linked_customer: Customer | None = None,
+) -> Relation:
+    """A family member or friend and their influence; linked to our customer with that mobile if any."""
+    if not can(actor, customer, Action.CHANGE):
+        raise PermissionError
+    _required({"name": name, "relation": relation}, "name", "relation")
+    if kind not in Relation.Kind.values:
+        raise ValidationError({"kind": _("Choose family or friend.")})
+    try:
+        influence = int(influence)
+    except (TypeError, ValueError):
+        influence = 0
+    if influence not in (1, 2, 3, 4, 5):
+        raise ValidationError({"influence": _("Choose a level from 1 to 5.")})
+    phone = _phone_or_error(phone)
+    if linked_customer is None and phone:
+        linked_customer = (
+            Customer.objects.filter(company_id=customer.company_id, phone=phone).exclude(pk=customer.pk).first()
+        )
+    if linked_customer is not None and linked_customer.company_id != customer.company_id:
+        raise ValidationError({"linked_customer": _("Not a customer of your company.")})
+    return Relation.objects.create(
+        company_id=customer.company_id,
+        customer=customer,
+        kind=kind,
+        name=rules.clean_text(name)[:60],
+        relation=rules.clean_text(relation)[:40],
+        phone=phone,
+        occupation=rules.clean_text(occupation)[:60],
+        influence=influence,
+        linked_customer=linked_customer,
+    )
+
+
+@transaction.atomic
+def relation_delete(*, actor: User, relation: Relation) -> None:
+    if not can(actor, relation, Action.DELETE):
+        raise PermissionError
+    relation.delete()
+
+
+@transaction.atomic
+def machine_add(
+    *,
+    actor: User,
+    customer: Customer,
+    brand: str,
+    model: str = "",
+    count=1,
+    years_used=None,
+    opinion: str = "",
+    competitor_machine=None,
+) -> CustomerMachine:
+    """A machine the customer owns today (brand, model, years used, opinion)."""
+    if not can(actor, customer, Action.CHANGE):
+        raise PermissionError
+    _required({"brand": brand}, "brand")
+    errors = {}
+    try:
+        count = int(count)
+        if not 1 <= count <= 500:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["count"] = _("Between 1 and 500.")
+    if years_used not in (None, ""):
+        try:
+            years_used = int(years_used)
+            if not 0 <= years_used <= 60:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["years_used"] = _("Between 0 and 60.")
+    else:
+        years_used = None
+    if competitor_machine is not None and competitor_machine.company_id != customer.company_id:
+        errors["competitor_machine"] = _("Not a competitor machine of your company.")
+    if errors:
+        raise ValidationError(errors)
+    return CustomerMachine.objects.create(
+        company_id=customer.company_id,
+        customer=customer,
+        brand=rules.clean_text(brand)[:60],
+        model=rules.clean_text(model)[:60],
+        count=count,
+        years_used=years_used,
+        opinion=rules.clean_text(opinion)[:300],
+        competitor_machine=competitor_machine,
+    )
+
+
+@transaction.atomic
+def machine_delete(*, actor: User, machine: CustomerMachine) -> None:
+    if not can(actor, machine, Action.DELETE):
+        raise PermissionError
+    machine.delete()
+
+
+@transaction.atomic
+def contact_add(
+    *, actor: User, customer: Customer, name: str, phone: str = "", title: str = "", note: str = ""
+) -> CustomerContact:
+    if not can(actor, customer, Action.CHANGE):
+        raise PermissionError
+    _required({"name": name}, "name")
+    return CustomerContact.objects.create(
+        customer=customer,
+        name=rules.clean_text(name)[:60],
+        phone=_phone_or_error(phone),
+        title=rules.clean_text(title)[:60],
+        note=rules.clean_text(note)[:200],
+    )
+
+
+@transaction.atomic
+def contact_delete(*, actor: User, contact: CustomerContact) -> None:
+    if not can(actor, contact, Action.DELETE):
+        raise PermissionError
+    contact.delete()

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import sensitive
-from core.audit import history_rows
 from core.models import Channel
-from core.visibility import Action, can, get_or_404, may
+from core.visibility import Action, get_or_404, may
 
 from . import selectors, services
 from .forms import CustomerForm
@@ -56,20 +55,6 @@ def customer_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
     return response
-
-
-def customer_detail(request, pk: int):
-    customer = get_or_404(
-        request.user, Customer, pk, Action.VIEW, queryset=Customer.objects.select_related("owner", "region", "branch")
-    )
-    ctx = {
-        "c": customer,
-        "history": history_rows(customer),
-        "can_change": can(request.user, customer, Action.CHANGE),
-        "may_reveal": sensitive.may_reveal(request.user),
-        "id_masked": sensitive.mask(customer.id_number),
-    }
-    return render(request, "customers/detail.html", ctx)
 
 
 @require_POST

@@ -19,16 +19,23 @@ ENTRIES = {
     "today": ("Today", "/"),
     "notifications": ("Notifications", "/notifications/"),
     "customers": ("Customers", "/customers/"),
+    "pool": ("Public pool (公海)", "/customers/pool/"),
+    "contacts": ("Industry contacts (0类客户)", "/customers/contacts/"),
+    "projects": ("Market projects (市场形势)", "/customers/projects/"),
+    "competitors": ("Competitors (竞争对手)", "/customers/competitors/"),
+    "import": ("Import from Excel", "/customers/import/"),
     "audit": ("Audit trail", "/audit/"),
     "account": ("My account", "/account/"),
 }
-# What each role finds in the menu, in order; the phone's bottom bar leaves out the audit trail.
+# What each role finds in the menu, in order (customers/navigation.py); the phone's bottom bar
+# holds BOTTOM_BAR only, the rest is in the ☰ drawer.
+_INTEL = ["pool", "contacts", "projects", "competitors"]
 MENU = {
-    "salesperson": ["today", "notifications", "customers", "account"],
-    "manager": ["today", "notifications", "customers", "account"],
+    "salesperson": ["today", "notifications", "customers", *_INTEL, "account"],
+    "manager": ["today", "notifications", "customers", *_INTEL, "import", "account"],
     "finance": ["today", "notifications", "customers", "account"],
-    "service": ["today", "notifications", "account"],
-    "admin": ["today", "notifications", "customers", "audit", "account"],
+    "service": ["today", "notifications", "contacts", "account"],
+    "admin": ["today", "notifications", "customers", *_INTEL, "import", "audit", "account"],
 }
 BOTTOM_BAR = {"today", "notifications", "customers", "account"}
 

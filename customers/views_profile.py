@@ -1,0 +1,189 @@
+"""The living profile (客户档案) and the actions on its sections. Thin: parse, call a service, redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import sensitive
+from core.audit import history_rows
+from core.visibility import Action, get_or_404
+
+from . import selectors, services
+from .forms import ClassificationForm, ContactForm, GradeForm, MachineForm, NeedForm, RelationForm, TierForm
+from .models import Customer, CustomerContact, CustomerMachine, CustomerNeed, Relation
+
+
+def profile(request, pk: int):
+    p = selectors.customer_profile(request.user, pk)
+    c = p.customer
+    ctx = {
+        "p": p,
+        "c": c,
+        "history": history_rows(c),
+        "may_reveal": sensitive.may_reveal(request.user),
+        "id_masked": sensitive.mask(c.id_number),
+        "grade_form": GradeForm(initial={"grade": c.grade}),
+        "tier_form": TierForm(initial={"tier": c.tier}),
+        "relation_form": RelationForm(),
+        "machine_form": MachineForm(),
+        "contact_form": ContactForm(),
+        "can_change": p.can_change,
+        "stages": CustomerNeed.Stage.choices,
+    }
+    return render(request, "customers/profile.html", ctx)
+
+
+def _back(pk: int, anchor: str):
+    return redirect(reverse("customers:detail", args=[pk]) + f"#{anchor}")
+
+
+def _errors(request, exc: ValidationError, form=None) -> None:
+    """Each error as 'Field: message', in the user's language."""
+    labels = {name: str(f.label) for name, f in (form.fields.items() if form else [])}
+    for field, errs in exc.message_dict.items():
+        label = labels.get(field, "" if field == "__all__" else field)
+        for e in errs:
+            messages.error(request, f"{label}：{e}" if label else e)
+
+
+def _form_errors(request, form) -> None:
+    _errors(
+        request, ValidationError({k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}), form
+    )
+
+
+def classify(request, pk: int):
+    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
+    initial = {name: getattr(customer, name) for name in services.CLASSIFICATION}
+    form = ClassificationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_classify(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Classification saved; the needs not yet verified follow the new preset."))
+            return _back(pk, "needs")
+    return render(
+        request,
+        "customers/classify.html",
+        {"form": form, "c": customer},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+def need_update(request, pk: int, need_pk: int):
+    need = get_or_404(
+        request.user, CustomerNeed, need_pk, Action.CHANGE, queryset=CustomerNeed.objects.filter(customer_id=pk)
+    )
+    if request.POST.get("verify_only"):
+        data = {"confirmed_with_customer": True, "source": CustomerNeed.Source.CONVERSATION}
+    else:
+        form = NeedForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return _back(pk, f"need-{need.pk}")
+        data = form.cleaned_data
+    try:
+        services.need_record(actor=request.user, need=need, **data)
+    except ValidationError as exc:
+        _errors(request, exc, NeedForm())
+    return _back(pk, f"need-{need.pk}")
+
+
+@require_POST
+def preset_again(request, pk: int):
+    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
+    services.needs_preset(actor=request.user, customer=customer)
+    messages.success(request, _("Needs preset from the classification."))
+    return _back(pk, "needs")
+
+
+@require_POST
+def grade(request, pk: int):
+    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
+    form = GradeForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(pk, "grade")
+    try:
+        services.grade_set(actor=request.user, customer=customer, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc, form)
+    return _back(pk, "grade")
+
+
+@require_POST
+def tier(request, pk: int):
+    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
+    form = TierForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(pk, "grade")
+    try:
+        services.tier_set(actor=request.user, customer=customer, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc, form)
+    return _back(pk, "grade")
+
+
+def _add(request, pk: int, form_class, service, anchor: str):
+    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(pk, anchor)
+    try:
+        service(actor=request.user, customer=customer, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc, form)
+    else:
+        messages.success(request, _("Saved."))
+    return _back(pk, anchor)
+
+
+@require_POST
+def relation_add(request, pk: int):
+    return _add(request, pk, RelationForm, services.relation_add, "relations")
+
+
+@require_POST
+def machine_add(request, pk: int):
+    return _add(request, pk, MachineForm, services.machine_add, "machines")
+
+
+@require_POST
+def contact_add(request, pk: int):
+    return _add(request, pk, ContactForm, services.contact_add, "contacts")
+
+
+@require_POST
+def relation_delete(request, pk: int, item_pk: int):
+    item = get_or_404(request.user, Relation, item_pk, Action.DELETE, queryset=Relation.objects.filter(customer_id=pk))
+    services.relation_delete(actor=request.user, relation=item)
+    return _back(pk, "relations")
+
+
+@require_POST
+def machine_delete(request, pk: int, item_pk: int):
+    item = get_or_404(
+        request.user, CustomerMachine, item_pk, Action.DELETE, queryset=CustomerMachine.objects.filter(customer_id=pk)
+    )
+    services.machine_delete(actor=request.user, machine=item)
+    return _back(pk, "machines")
+
+
+@require_POST
+def contact_delete(request, pk: int, item_pk: int):
+    item = get_or_404(
+        request.user, CustomerContact, item_pk, Action.DELETE, queryset=CustomerContact.objects.filter(customer_id=pk)
+    )
+    services.contact_delete(actor=request.user, contact=item)
+    return _back(pk, "contacts")
