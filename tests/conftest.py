@@ -78,6 +78,9 @@ class ApiClient:
     def patch(self, path, data=None, raw=None, headers=None):
         return self._call("patch", path, data, raw, headers)
 
+    def put(self, path, data=None, raw=None, headers=None):
+        return self._call("put", path, data, raw, headers)
+
     def delete(self, path, headers=None):
         return self.client.delete(path, headers={**self.headers, **(headers or {})})
 

@@ -1,0 +1,163 @@
+"""The living profile page (客户档案) and its API: what a salesperson sees and does on a phone."""
+
+import pytest
+from django.utils import translation
+
+from customers import services
+from customers.models import Customer, CustomerNeed, Relation, StatusChange
+
+from .factories import make_customer
+
+
+def zh(msgid):
+    with translation.override("zh-hans"):
+        return translation.gettext(msgid)
+
+
+def classify(client, customer, **extra):
+    data = {
+        "work_type": "engineering",
+        "engineering_kind": "municipal",
+        "use": "rental",
+        "scale": "individual",
+        "capital": "1",
+        "experience": "2",
+        "winning": "1",
+        "decision": "2",
+        "influence": "",
+        "susceptibility": "4",
+        "machine_count": "1",
+    } | extra
+    return client.post(f"/customers/{customer.pk}/classify/", data)
+
+
+def test_classify_then_see_the_preset_needs_with_their_reasons(org, client_as):
+    client = client_as(org.sales_a1)
+    response = classify(client, org.cust_a1)
+    assert response.status_code == 302 and response["Location"].endswith("#needs")
+    body = client.get(f"/customers/{org.cust_a1.pk}/").content.decode()
+    needs = body[body.index('id="needs"') : body.index('id="grade"')]
+    first_two = [needs.split('data-need="')[i].split('"')[0] for i in (1, 2)]
+    assert set(first_two) == {"price", "reputation"}  # key needs first
+    assert "个体户—行业经验少、资金缺乏、揽活能力差" in needs  # the reason: the deck's worked example
+    assert 'data-testid="readiness"' in body and zh("model accuracy") in body
+
+
+def test_verify_two_needs_change_the_grade_and_add_a_family_member(org, client_as):
+    client = client_as(org.sales_a1)
+    classify(client, org.cust_a1)
+    needs = {
+        n.need_point.code: n for n in CustomerNeed.objects.filter(customer=org.cust_a1).select_related("need_point")
+    }
+    for code in ("price", "reputation"):
+        client.post(f"/customers/{org.cust_a1.pk}/needs/{needs[code].pk}/", {"verify_only": "1"})
+    client.post(
+        f"/customers/{org.cust_a1.pk}/needs/{needs['brand'].pk}/",
+        {"expected": "80", "deliverable": "55", "stage": "additional", "source": "competitor", "note": "信三一"},
+    )
+    client.post(f"/customers/{org.cust_a1.pk}/grade/", {"grade": "9", "reason": "本周交定金"})
+    client.post(
+        f"/customers/{org.cust_a1.pk}/relations/",
+        {"kind": "family", "name": "王秀英", "relation": "妻子", "phone": "139 1234 5678", "influence": "5"},
+    )
+    states = dict(CustomerNeed.objects.filter(customer=org.cust_a1).values_list("need_point__code", "state"))
+    assert (states["price"], states["reputation"], states["brand"]) == ("verified", "verified", "revised")
+    org.cust_a1.refresh_from_db()
+    assert org.cust_a1.grade == 9
+    assert StatusChange.objects.filter(customer=org.cust_a1, new="9", reason="本周交定金", by=org.sales_a1).exists()
+    wife = Relation.objects.get(customer=org.cust_a1)
+    assert (wife.name, wife.phone, wife.influence) == ("王秀英", "13912345678", 5)
+    body = client.get(f"/customers/{org.cust_a1.pk}/").content.decode()
+    assert 'data-testid="accuracy">100%<' in body  # both key needs verified
+    assert "王秀英" in body and "本周交定金" in body
+
+
+def test_whom_a_customer_influences_is_answered_both_ways(org, client_as):
+    client = client_as(org.sales_a1)
+    # the customer's friend is also our customer: linked by the mobile number
+    friend = make_customer(
+        org.sales_a1, region=org.region_a, name="老同学孙德胜", owner=org.sales_a1, phone="13688886666"
+    )
+    client.post(
+        f"/customers/{org.cust_a1.pk}/relations/",
+        {"kind": "friend", "name": "孙德胜", "relation": "老同学", "phone": "13688886666", "influence": "4"},
+    )
+    assert Relation.objects.get(customer=org.cust_a1).linked_customer == friend
+    body = client.get(f"/customers/{friend.pk}/").content.decode()
+    influences = body[body.index('data-testid="influences"') :]
+    assert org.cust_a1.name in influences[: influences.index("</ul>")]
+
+
+@pytest.mark.parametrize(
+    ("url_tail", "data", "field_label"),
+    [
+        (
+            "relations/",
+            {"kind": "family", "name": "王", "relation": "妻子", "phone": "12345", "influence": "3"},
+            "Mobile",
+        ),
+        ("machines/", {"brand": "三一", "count": "0"}, "Count"),
+        ("grade/", {"grade": "5"}, "Intent grade (意向等级)"),
+    ],
+)
+def test_bad_input_on_the_profile_names_the_field_and_writes_nothing(org, client_as, url_tail, data, field_label):
+    client = client_as(org.sales_a1)
+    before = (Relation.objects.count(), org.cust_a1.machines.count(), StatusChange.objects.count())
+    response = client.post(f"/customers/{org.cust_a1.pk}/{url_tail}", data, follow=True)
+    assert (Relation.objects.count(), org.cust_a1.machines.count(), StatusChange.objects.count()) == before
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith(zh(field_label) + "：") for m in messages), messages
+
+
+def test_another_salesperson_cannot_change_the_profile(org, client_as):
+    client = client_as(org.sales_a2)
+    assert client.post(f"/customers/{org.cust_a1.pk}/grade/", {"grade": "9"}).status_code == 404
+    assert client.get(f"/customers/{org.cust_a1.pk}/classify/").status_code == 404
+    pool = client_as(org.sales_a1)
+    assert pool.post(f"/customers/{org.cust_pool.pk}/grade/", {"grade": "9"}).status_code == 403  # sees, may not change
+    body = pool.get(f"/customers/{org.cust_pool.pk}/").content.decode()
+    assert f'action="/customers/{org.cust_pool.pk}/grade/"' not in body
+
+
+def test_profile_query_count_does_not_grow_with_the_profile(org, client_as, django_assert_num_queries):
+    client = client_as(org.sales_a1)
+    classify(client, org.cust_a1)
+    url = f"/customers/{org.cust_a1.pk}/"
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    for i in range(4):
+        services.relation_add(actor=org.sales_a1, customer=org.cust_a1, kind="friend", name=f"朋友{i}", relation="朋友")
+        services.machine_add(actor=org.sales_a1, customer=org.cust_a1, brand="三一", model=f"SY{i}")
+        services.contact_add(actor=org.sales_a1, customer=org.cust_a1, name=f"联系人{i}")
+        services.grade_set(actor=org.sales_a1, customer=org.cust_a1, grade=(9, 6, 3, 1)[i], reason="跟进")
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get(url)
+
+
+def test_the_profile_through_the_api(org, api_as):
+    api = api_as(org.sales_a1)
+    response = api.put(
+        f"/api/customers/{org.cust_a1.pk}/classification",
+        {"scale": "individual", "capital": 1, "experience": 2, "winning": 1},
+    )
+    assert response.status_code == 200, response.content
+    profile = response.json()
+    key = [n for n in profile["needs"] if n["stage"] == "key"]
+    assert {n["need"] for n in key} == {"price", "reputation"} and profile["ready_to_close"] is False
+    for n in key:
+        r = api.post(
+            f"/api/customers/{org.cust_a1.pk}/needs/{n['id']}",
+            {"deliverable": n["expected"], "confirmed_with_customer": True},
+        )
+        assert r.status_code == 200
+    assert r.json()["ready_to_close"] is True and r.json()["accuracy"] == 1.0
+    bad = api.post(f"/api/customers/{org.cust_a1.pk}/needs/{key[0]['id']}", {"expected": 120})
+    assert bad.status_code == 422 and "expected" in bad.json()["error"]["fields"]
+    assert api.post(f"/api/customers/{org.cust_a1.pk}/grade", {"grade": 7}).status_code == 422
+    other = api_as(org.sales_b1)
+    assert other.get(f"/api/customers/{org.cust_a1.pk}/profile").status_code == 404
+    assert Customer.objects.get(pk=org.cust_a1.pk).scale == "individual"
