@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from core import sensitive
@@ -10,6 +9,7 @@ from core.api import FilterError, check_query, paginate
 from core.visibility import Action, get_or_404
 
 from . import selectors, services
+from .filters import CustomerFilterForm
 from .models import Customer
 
 router = Router(tags=["customers"])
@@ -35,14 +35,14 @@ def customer_out(c: Customer) -> dict:
 
 
 @router.get("/customers")
-def customer_list(request, q: str = "", grade: str = "", pool: str = ""):
-    """Visible customers. Filters: q (name, mobile, pinyin initials), grade (9/6/3/1/0), pool (0/1)."""
-    check_query(request, {"q", "grade", "pool"})
-    if grade and grade not in {"9", "6", "3", "1", "0"}:
-        raise FilterError({"grade": [_("The intent grade must be one of 9, 6, 3, 1, 0.")]})
-    if pool and pool not in {"0", "1"}:
-        raise FilterError({"pool": [_("Use 1 for the public pool, 0 for owned customers.")]})
-    return paginate(request, selectors.customer_search(request.user, q=q, grade=grade, pool=pool), customer_out)
+def customer_list(request):
+    """Visible customers. Filters: q (name, mobile, pinyin initials), grade, pool (0/1), mine, tier,
+    owner, region, city, district, the classification dimensions, fits (product id, 客户定位)."""
+    check_query(request, set(CustomerFilterForm.base_fields))
+    form = CustomerFilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        raise FilterError({name: [str(e) for e in errs] for name, errs in form.errors.items()})
+    return paginate(request, selectors.customer_search(request.user, **form.filters()), customer_out)
 
 
 @router.get("/customers/{customer_id}")

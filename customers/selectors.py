@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from core.visibility import Action, visible
 
@@ -12,10 +12,14 @@ from . import rules
 from .models import Customer
 
 
-def customer_search(user, *, q: str = "", grade: str | int | None = None, pool: str = "", action=Action.LIST):
-    """Visible customers, filtered. ``q`` matches name, mobile or pinyin initials."""
+def customer_search(user, *, action=Action.LIST, **filters):
+    """Visible customers, filtered (validated values, see customers/filters.py).
+
+    ``q`` matches name, mobile or pinyin initials; ``fits`` keeps the segments where the product's
+    positioning score reaches the dealer's threshold (客户定位).
+    """
     qs = visible(user, Customer, action).select_related("owner", "region")
-    q = rules.clean_text(q)
+    q = rules.clean_text(filters.pop("q", "") or "")
     if q:
         digits = q.replace(" ", "")
         cond = Q(name__icontains=q)
@@ -24,13 +28,39 @@ def customer_search(user, *, q: str = "", grade: str | int | None = None, pool: 
         if q.isascii() and q.isalpha():
             cond |= Q(initials__startswith=q.lower())
         qs = qs.filter(cond)
-    if grade not in (None, ""):
-        qs = qs.filter(grade=int(grade))
+    pool = str(filters.pop("pool", "") or "")
     if pool == "1":
         qs = qs.filter(in_pool=True)
     elif pool == "0":
         qs = qs.filter(in_pool=False)
-    return qs.order_by("-updated_at", "-id")
+    if filters.pop("mine", False):
+        qs = qs.filter(owner=user)
+    product = filters.pop("fits", None)
+    if product is not None:
+        from .method import settings_for
+        from .models import SegmentFit
+
+        threshold = settings_for(user.company_id).fit_threshold
+        segments = SegmentFit.objects.filter(
+            product=product, score__gte=threshold, work_type=OuterRef("work_type"), scale=OuterRef("scale")
+        ).filter(Q(engineering_kind="") | Q(engineering_kind=OuterRef("engineering_kind")))
+        qs = qs.filter(Exists(segments))
+    exact = {}
+    for key, value in filters.items():
+        if value in (None, ""):
+            continue
+        if key in ("owner", "region"):
+            exact[key] = value
+        elif key in ("grade", *DIMENSIONS):
+            exact[key] = int(value)
+        elif key in ("tier", "work_type", "engineering_kind", "use", "scale", "city", "district"):
+            exact[key] = value
+        else:
+            raise TypeError(f"unknown customer filter {key!r}")
+    return qs.filter(**exact).order_by("-updated_at", "-id")
+
+
+DIMENSIONS = ("capital", "experience", "winning", "decision", "influence", "susceptibility")
 
 
 @dataclass

@@ -15,29 +15,36 @@ from core.models import Channel
 from core.visibility import Action, get_or_404, may
 
 from . import selectors, services
+from .filters import CustomerFilterForm
 from .forms import CustomerForm
 from .models import Customer
 
 
-def _filters(request) -> dict:
-    grade = request.GET.get("grade", "")
-    pool = request.GET.get("pool", "")
-    return {
-        "q": request.GET.get("q", "")[:100],
-        "grade": grade if grade in {"9", "6", "3", "1", "0"} else "",
-        "pool": pool if pool in {"0", "1"} else "",
-    }
+def _filter_form(request) -> CustomerFilterForm:
+    form = CustomerFilterForm(request.GET, user=request.user)
+    form.is_valid()  # invalid filters are shown as errors and left out
+    return form
 
 
 def customer_list(request):
-    f = _filters(request)
-    qs = selectors.customer_search(request.user, **f)
+    form = _filter_form(request)
+    qs = selectors.customer_search(request.user, **form.filters())
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    items = form.querystring_items()
+    advanced = {"tier", "owner", "region", "city", "district", "fits", *CustomerFilterForm.base_fields} - {
+        "q",
+        "grade",
+        "pool",
+        "mine",
+    }
     ctx = {
         "page_obj": page,
-        "f": f,
+        "form": form,
+        "f": {k: v for k, v in items},
+        "advanced_fields": [form[name] for name in CustomerFilterForm.base_fields if name in advanced],
+        "advanced_open": any(k in advanced for k, _v in items) or bool(form.errors),
         "grades": Customer.Grade.choices,
-        "querystring_base": urlencode({k: v for k, v in f.items() if v}) + ("&" if any(f.values()) else ""),
+        "querystring_base": urlencode(items) + ("&" if items else ""),
         "can_create": may(request.user, Customer, Action.CHANGE),
     }
     template = "customers/list.html#results" if request.headers.get("HX-Request") else "customers/list.html"
@@ -48,7 +55,7 @@ def customer_export(request):
     """The current filtered list as Excel (visible rows only)."""
     from .exports import customers_xlsx, export_filename
 
-    qs = selectors.customer_search(request.user, **_filters(request))
+    qs = selectors.customer_search(request.user, **_filter_form(request).filters())
     response = HttpResponse(
         customers_xlsx(user=request.user, queryset=qs),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

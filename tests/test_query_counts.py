@@ -19,8 +19,9 @@ from .factories import make_customer, make_todo
 PINS = {
     ("sales_a1", "/"): 5,  # + the two Today queries (open to-dos, done today)
     ("manager_a", "/"): 5,
-    ("sales_a1", "/customers/"): 5,  # + count and page
-    ("manager_a", "/customers/"): 6,  # + the regions the manager covers
+    # + count and page, and the filter choices: regions, salespeople, products (客户定位)
+    ("sales_a1", "/customers/"): 8,
+    ("manager_a", "/customers/"): 9,  # + the regions the manager covers
     ("sales_a1", "/api/customers"): 5,  # token, token's last use, roles, count, page
     ("manager_a", "/api/customers"): 6,
 }
