@@ -178,12 +178,19 @@ def log_bulk(model: type[models.Model], objects, action: str) -> None:
     )
 
 
+def log_update(instance, changes: dict) -> None:
+    """Audit a change that save() does not see, e.g. many-to-many links: {field: [old, new]}."""
+    _write(instance, AuditEntry.Action.UPDATE, changes)
+
+
 def history_for(instance):
-    """Audit entries of one record, newest first (the record's page shows them)."""
+    """Audit entries of one record, newest first (the record's page shows them).
+
+    A record may name the records merged into it (``audit_also()`` returning their pks): their
+    history is shown with its own."""
+    ids = [str(instance.pk), *(str(pk) for pk in getattr(instance, "audit_also", lambda: [])())]
     return (
-        AuditEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(instance)), object_id=str(instance.pk)
-        )
+        AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(type(instance)), object_id__in=ids)
         .select_related("actor")
         .order_by("-at", "-id")
     )
@@ -228,7 +235,7 @@ def history_rows(instance, limit: int = 50) -> list[HistoryRow]:
     """
     model = type(instance)
     entries = list(history_for(instance)[:limit])
-    fields = {f.name: f for f in model._meta.concrete_fields}
+    fields = {f.name: f for f in (*model._meta.concrete_fields, *model._meta.many_to_many)}
     masked = {f for f in _sensitive_fields(model)}
     wanted: dict[type[models.Model], set] = {}
     for e in entries:

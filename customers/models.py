@@ -133,6 +133,15 @@ class Customer(models.Model):
         verbose_name=_("previous owner"),
     )
     pool_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
+        help_text=_("A duplicate merged into another customer; its history stays with that customer."),
+    )
     initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -165,6 +174,10 @@ class Customer(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {"initials", "id_number_index", "updated_at"}
         super().save(*args, **kwargs)
+
+    def audit_also(self) -> list[int]:
+        """Duplicates merged into this customer: their history belongs to this one's."""
+        return list(Customer.objects.filter(merged_into=self).values_list("pk", flat=True))
 
     @property
     def phone_masked(self) -> str:

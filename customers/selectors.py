@@ -18,7 +18,7 @@ def customer_search(user, *, action=Action.LIST, **filters):
     ``q`` matches name, mobile or pinyin initials; ``fits`` keeps the segments where the product's
     positioning score reaches the dealer's threshold (客户定位).
     """
-    qs = visible(user, Customer, action).select_related("owner", "region")
+    qs = visible(user, Customer, action).filter(merged_into__isnull=True).select_related("owner", "region")
     q = rules.clean_text(filters.pop("q", "") or "")
     if q:
         digits = q.replace(" ", "")

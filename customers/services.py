@@ -529,3 +529,102 @@ def contact_delete(*, actor: User, contact: CustomerContact) -> None:
     if not can(actor, contact, Action.DELETE):
         raise PermissionError
     contact.delete()
+
+
+# --- de-duplication and merge ------------------------------------------------------------------------------
+
+
+def duplicates_for(
+    *, company_id: int, name: str = "", phone: str = "", city: str = "", district: str = "", exclude_pk=None
+) -> list[tuple[Customer, str]]:
+    """Customers that may be the same: the same mobile, or a near-identical name in the same area."""
+    from .domain.importing import near_identical
+
+    found: dict[int, tuple[Customer, str]] = {}
+    base = Customer.objects.filter(company_id=company_id, merged_into__isnull=True)
+    if exclude_pk is not None:
+        base = base.exclude(pk=exclude_pk)
+    if phone:
+        for c in base.filter(phone=phone).select_related("owner")[:5]:
+            found[c.pk] = (c, "phone")
+    name = rules.clean_text(name)
+    if name and (district or city):
+        area = base.filter(district=district) if district else base.filter(city=city)
+        for pk, other in area.values_list("pk", "name").iterator():
+            if pk not in found and near_identical(name, other):
+                found[pk] = (None, "name")
+        missing = [pk for pk, (c, _why) in found.items() if c is None]
+        for c in base.filter(pk__in=missing).select_related("owner"):
+            found[c.pk] = (c, "name")
+    return list(found.values())
+
+
+MERGE_FILL = (
+    "phone",
+    "id_number",
+    "province",
+    "city",
+    "district",
+    "address",
+    "grade",
+    *CLASSIFICATION,
+    "tier",
+)
+
+
+@transaction.atomic
+def customer_merge(*, actor: User, keep: Customer, drop: Customer) -> Customer:
+    """Merge a duplicate into ``keep``: every need, relation, machine, contact, project, grade and
+    pool history moves over; blank fields of ``keep`` are filled from ``drop``; ``drop`` stays as a
+    merged record so that its audit history remains readable from ``keep``."""
+    from .models import CustomerContact as Contact
+    from .models import CustomerMachine as Machine
+    from .models import PoolEvent
+
+    if keep.pk == drop.pk or keep.company_id != drop.company_id or drop.merged_into_id:
+        raise ValidationError({"duplicate": _("Choose another customer of your company that is not merged yet.")})
+    if not (can(actor, keep, Action.CHANGE) and can(actor, drop, Action.CHANGE)):
+        raise PermissionError
+    fill = {
+        f: getattr(drop, f) for f in MERGE_FILL if getattr(keep, f) in (None, "") and getattr(drop, f) not in (None, "")
+    }
+    if "phone" in fill:
+        drop.phone = ""  # the mobile is unique in the company: free it first
+    drop.merged_into = keep
+    drop.in_pool = False
+    drop.save()
+    for key, value in fill.items():
+        setattr(keep, key, value)
+    keep.save()
+    # row by row through save(), so that every move leaves its audit entry (merges are small)
+    have = set(keep.needs.values_list("need_point_id", flat=True))
+    for need in drop.needs.all():
+        if need.need_point_id in have:
+            need.delete()  # keep's own assessment of that need wins
+        else:
+            need.customer = keep
+            need.save()
+    for model in (Relation, Machine, Contact):
+        for row in model.objects.filter(customer=drop):
+            row.customer = keep
+            row.save()
+    for row in Relation.objects.filter(linked_customer=drop):
+        row.linked_customer = keep
+        row.save()
+    # histories are append-only records of what happened to "this customer": they follow it
+    StatusChange.objects.filter(customer=drop).update(customer=keep)
+    PoolEvent.objects.filter(customer=drop).update(customer=keep)
+    for project in drop.projects.all():
+        project.customers.add(keep)
+        project.customers.remove(drop)
+    StatusChange.objects.create(
+        company_id=keep.company_id,
+        customer=keep,
+        kind=StatusChange.Kind.GRADE,
+        old="" if keep.grade is None else str(keep.grade),
+        new="" if keep.grade is None else str(keep.grade),
+        reason=_("merged duplicate %(name)s (#%(pk)s)") % {"name": drop.name, "pk": drop.pk},
+        at=timezone.now(),
+        by=actor,
+    )
+    return keep

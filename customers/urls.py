@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", views.customer_export, name="export"),
     path("<int:pk>/", views_profile.profile, name="detail"),
     path("<int:pk>/classify/", views_profile.classify, name="classify"),
+    path("<int:pk>/merge/", views_profile.merge, name="merge"),
     path("<int:pk>/preset/", views_profile.preset_again, name="preset"),
     path("<int:pk>/needs/<int:need_pk>/", views_profile.need_update, name="need_update"),
     path("<int:pk>/grade/", views_profile.grade, name="grade"),

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from core import sensitive
 from core.models import Channel
-from core.visibility import Action, get_or_404, may
+from core.visibility import Action, get_or_404, may, visible
 
-from . import selectors, services
+from . import rules, selectors, services
 from .filters import CustomerFilterForm
 from .forms import CustomerForm
 from .models import Customer
@@ -74,21 +74,56 @@ def customer_reveal_id(request, pk: int):
     return HttpResponse(f'<span data-testid="id-plain">{escape(value)}</span>')
 
 
+def _duplicate_rows(user, candidates) -> list[dict]:
+    """What the form shows of a possible duplicate: a link only when the user may see it."""
+    seen = set(visible(user, Customer).filter(pk__in=[c.pk for c, _why in candidates]).values_list("pk", flat=True))
+    return [{"c": c, "why": why, "visible": c.pk in seen} for c, why in candidates]
+
+
 def customer_create(request):
     if not may(request.user, Customer, Action.CHANGE):
         return render(request, "403.html", status=403)
     form = CustomerForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            customer = services.customer_create(actor=request.user, **form.service_kwargs())
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-        else:
-            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
-            return redirect("customers:detail", pk=customer.pk)
+    duplicates = []
+    if request.method == "POST":
+        valid = form.is_valid()
+        data = form.cleaned_data
+        phone = ""
+        try:  # the raw input: a duplicate mobile is also a field error, so it is not in cleaned_data
+            phone = rules.normalize_mobile(request.POST.get("phone", "")) if request.POST.get("phone") else ""
+        except rules.InvalidPhone:
+            pass
+        candidates = services.duplicates_for(
+            company_id=request.user.company_id,
+            name=data.get("name", ""),
+            phone=phone,
+            city=data.get("city", ""),
+            district=data.get("district", ""),
+        )
+        duplicates = _duplicate_rows(request.user, candidates)
+        by_name_only = candidates and all(why == "name" for _c, why in candidates)
+        if valid and by_name_only and not request.POST.get("not_duplicate"):
+            form.add_error(
+                None,
+                _(
+                    "A customer with a near-identical name exists in this area: open it, or confirm "
+                    "that this is a different customer."
+                ),
+            )
+        elif valid:
+            try:
+                customer = services.customer_create(actor=request.user, **form.service_kwargs())
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+                return redirect("customers:detail", pk=customer.pk)
     return render(
-        request, "customers/form.html", {"form": form, "title": _("New customer")}, status=422 if form.errors else 200
+        request,
+        "customers/form.html",
+        {"form": form, "title": _("New customer"), "duplicates": duplicates},
+        status=422 if form.errors else 200,
     )
 
 

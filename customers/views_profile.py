@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core import sensitive
 from core.audit import history_rows
-from core.visibility import Action, get_or_404
+from core.visibility import Action, get_or_404, visible
 
 from . import selectors, services
 from .forms import ClassificationForm, ContactForm, GradeForm, MachineForm, NeedForm, RelationForm, TierForm
@@ -19,6 +19,12 @@ from .models import Customer, CustomerContact, CustomerMachine, CustomerNeed, Re
 
 
 def profile(request, pk: int):
+    merged_into = (
+        Customer.objects.filter(pk=pk, merged_into__isnull=False).values_list("merged_into", flat=True).first()
+    )
+    if merged_into:  # a merged duplicate: its record lives on in the customer it was merged into
+        get_or_404(request.user, Customer, pk, Action.VIEW)
+        return redirect("customers:detail", pk=merged_into)
     p = selectors.customer_profile(request.user, pk)
     c = p.customer
     ctx = {
@@ -34,8 +40,40 @@ def profile(request, pk: int):
         "contact_form": ContactForm(),
         "can_change": p.can_change,
         "stages": CustomerNeed.Stage.choices,
+        "merge_candidates": _merge_candidates(request.user, c) if p.can_change else [],
     }
     return render(request, "customers/profile.html", ctx)
+
+
+def _merge_candidates(user, customer) -> list:
+    """Possible duplicates of this customer that the user may merge into it."""
+    candidates = services.duplicates_for(
+        company_id=customer.company_id,
+        name=customer.name,
+        phone=customer.phone,
+        city=customer.city,
+        district=customer.district,
+        exclude_pk=customer.pk,
+    )
+    allowed = set(
+        visible(user, Customer, Action.CHANGE)
+        .filter(pk__in=[c.pk for c, _w in candidates])
+        .values_list("pk", flat=True)
+    )
+    return [(c, why) for c, why in candidates if c.pk in allowed]
+
+
+@require_POST
+def merge(request, pk: int):
+    keep = get_or_404(request.user, Customer, pk, Action.CHANGE)
+    drop = get_or_404(request.user, Customer, request.POST.get("duplicate") or 0, Action.CHANGE)
+    try:
+        services.customer_merge(actor=request.user, keep=keep, drop=drop)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("%(name)s merged into this customer.") % {"name": drop.name})
+    return _back(pk, "history")
 
 
 def _back(pk: int, anchor: str):
