@@ -8,7 +8,7 @@ from django.db import transaction
 
 from core import demo
 from core.models import Company
-from customers.demo import seed_customers
+from customers.demo import seed_cognition, seed_customers
 
 
 class Command(BaseCommand):
@@ -39,6 +39,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo.seed_org(ctx, regions=regions, salespeople=salespeople)
             n = seed_customers(ctx, count=customers)
+            seed_cognition(ctx)
             demo.seed_todos(ctx)
         if not quiet:
             self.stdout.write(
