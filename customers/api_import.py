@@ -1,5 +1,138 @@
-"""API endpoints of the import part of customer cognition (mounted in digdeal/api.py)."""
+"""API of the customer import: upload → preview id and report; columns; confirm (same services as the pages).
 
-from ninja import Router
+POST /api/customers/import                 multipart: file, region (optional default region id)
+GET  /api/customers/import/{id}            the preview again
+GET  /api/customers/import/{id}/issues     the report, paginated (?level=error|warning|skipped)
+POST /api/customers/import/{id}/columns    {"columns": {"B": "phone", "E": ""}, "region": 3}
+POST /api/customers/import/{id}/confirm    {"skip_flagged": false} → {"created", "contacts", "left_out"}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from core.api import FilterError, check_query, paginate
+
+from . import imports
+from .domain import importing as imp
 
 router = Router(tags=["customers"])
+
+PREVIEW_ISSUES = 100  # the first issues come with the preview; the rest from /issues
+
+
+def _load(request, batch_id: str) -> dict:
+    if not imports.may_import(request.user):
+        raise PermissionError
+    try:
+        return imports.load_batch(actor=request.user, batch_id=batch_id)
+    except imports.BatchNotFound:
+        raise Http404 from None
+
+
+def preview_out(batch: dict) -> dict:
+    problems = []
+    for p in batch["mapping_problems"]:
+        label = str(imports.FIELD_LABELS[p["field"]])
+        if p["code"] == "missing":
+            text = _("No column holds “%(field)s”: choose it below.") % {"field": label}
+        else:
+            text = _("Columns %(columns)s are all set to “%(field)s”: keep one.") % {
+                "columns": "、".join(imp.column_letter(c) for c in p["columns"]),
+                "field": label,
+            }
+        problems.append({"code": p["code"], "field": p["field"], "message": text})
+    issues = imports.issue_rows(batch)
+    return {
+        "id": batch["id"],
+        "filename": batch["filename"],
+        "sheet": batch["sheet"],
+        "header_row": batch["header_row"],
+        "columns": [
+            {"column": imp.column_letter(i), "heading": h, "field": batch["mapping"][i]}
+            for i, h in enumerate(batch["headings"])
+        ],
+        "default_region": batch["default_region_id"],
+        "mapping_problems": problems,
+        "summary": batch["summary"],
+        "issues": {"count": len(issues), "items": issues[:PREVIEW_ISSUES]},
+    }
+
+
+@router.post("/customers/import", response={201: dict})
+def import_upload(request, file: File[UploadedFile], region: Form[int | None] = None):
+    """Read an .xlsx or .csv (UTF-8 or GBK) and check it; nothing is written. Returns the preview."""
+    if not imports.may_import(request.user):
+        raise PermissionError
+    batch = imports.import_upload(
+        actor=request.user, filename=file.name or "", data=file.read(), default_region_id=region
+    )
+    return Status(201, preview_out(batch))
+
+
+@router.get("/customers/import/{batch_id}")
+def import_get(request, batch_id: str):
+    return preview_out(_load(request, batch_id))
+
+
+@router.get("/customers/import/{batch_id}/issues")
+def import_issues(request, batch_id: str, level: str = ""):
+    check_query(request, {"level"})
+    if level and level not in ("error", "warning", "skipped"):
+        raise FilterError({"level": [_("Use error, warning or skipped.")]})
+    batch = _load(request, batch_id)
+    return paginate(request, _Rows(imports.issue_rows(batch, level)), lambda r: r)
+
+
+class _Rows(list):
+    """A list that paginate() can count like a queryset."""
+
+    def count(self, *args) -> int:
+        return len(self)
+
+
+class ColumnsIn(Schema):
+    columns: dict[str, str] = {}
+    region: int | None = None  # the default region; left out: unchanged
+
+
+@router.post("/customers/import/{batch_id}/columns")
+def import_columns(request, batch_id: str, payload: ColumnsIn):
+    """Say what a column holds ({"B": "phone"}; "" to leave a column out) and check again."""
+    batch = _load(request, batch_id)
+    mapping = {}
+    errors = {}
+    for letters, target in payload.columns.items():
+        try:
+            index = imp.column_index(letters)
+        except ValueError:
+            index = -1
+        if not 0 <= index < len(batch["headings"]):
+            errors[letters] = [_("No such column.")]
+        elif target and target not in imp.FIELDS:
+            errors[letters] = [_("Unknown field.")]
+        else:
+            mapping[index] = target
+    if errors:
+        raise ValidationError(errors)
+    region = payload.region if "region" in payload.model_fields_set else batch["default_region_id"]
+    batch = imports.import_remap(actor=request.user, batch_id=batch_id, mapping=mapping, default_region_id=region)
+    return preview_out(batch)
+
+
+@router.post("/customers/import/{batch_id}/confirm")
+def import_confirm(request, batch_id: str, skip_flagged: bool = False):
+    """Write every valid row in one transaction (``?skip_flagged=true`` leaves out the possible
+    duplicates). 422 when the data changed since the preview: the preview then shows the change."""
+    check_query(request, {"skip_flagged"})
+    if not imports.may_import(request.user):
+        raise PermissionError
+    try:
+        result = imports.import_confirm(actor=request.user, batch_id=batch_id, skip_flagged=skip_flagged)
+    except imports.BatchNotFound:
+        raise Http404 from None
+    return {"created": result.created, "contacts": result.contacts, "left_out": result.left_out}

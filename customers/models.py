@@ -273,7 +273,15 @@ class PresetRule(models.Model):
 
 
 class PresetEffect(models.Model):
-    DIMENSIONS = [("scale", _("scale")), *[(d, d) for d in cls.DIMENSIONS]]
+    DIMENSIONS = [
+        ("scale", _("scale (规模实力)")),
+        ("capital", _("capital strength (资金实力)")),
+        ("experience", _("industry experience (行业经验)")),
+        ("winning", _("project-winning ability (揽活能力)")),
+        ("decision", _("decision ability (决策能力)")),
+        ("influence", _("influence on others (影响力)")),
+        ("susceptibility", _("susceptibility to influence (被影响力)")),
+    ]
 
     rule = models.ForeignKey(PresetRule, on_delete=models.CASCADE, related_name="effects")
     dimension = models.CharField(_("dimension"), max_length=20, choices=DIMENSIONS)
@@ -401,6 +409,21 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.kind}: {self.old} → {self.new}"
+
+    def _label(self, value: str) -> str:
+        if not value:
+            return ""
+        if self.kind == self.Kind.GRADE:
+            return str(dict(Customer.Grade.choices).get(int(value), value))
+        return str(dict(Tier.choices).get(value, value))
+
+    @property
+    def old_label(self) -> str:
+        return self._label(self.old)
+
+    @property
+    def new_label(self) -> str:
+        return self._label(self.new)
 
 
 class IndustryContact(models.Model):
@@ -655,7 +678,8 @@ class PoolRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["company", "grade"], name="poolrule_unique_grade")]
 
     def __str__(self) -> str:
-        return f"{self.grade}: {self.days}"
+        grade = _("no grade") if self.grade is None else self.grade
+        return f"{grade}: {self.days}"
 
 
 class PoolEvent(models.Model):

@@ -40,6 +40,8 @@ def profile(request, pk: int):
         "contact_form": ContactForm(),
         "can_change": p.can_change,
         "stages": CustomerNeed.Stage.choices,
+        "is_salesperson": request.user.has_role("salesperson"),
+        "is_manager": request.user.has_role("manager", "admin"),
         "merge_candidates": _merge_candidates(request.user, c) if p.can_change else [],
     }
     return render(request, "customers/profile.html", ctx)

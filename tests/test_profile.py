@@ -161,3 +161,18 @@ def test_the_profile_through_the_api(org, api_as):
     other = api_as(org.sales_b1)
     assert other.get(f"/api/customers/{org.cust_a1.pk}/profile").status_code == 404
     assert Customer.objects.get(pk=org.cust_a1.pk).scale == "individual"
+
+
+def test_pool_actions_on_the_profile(org, client_as):
+    sales = client_as(org.sales_a1)
+    body = sales.get(f"/customers/{org.cust_pool.pk}/").content.decode()
+    assert f'action="/customers/pool/{org.cust_pool.pk}/claim/"' in body
+    assert sales.post(f"/customers/pool/{org.cust_pool.pk}/claim/").status_code == 302
+    org.cust_pool.refresh_from_db()
+    assert org.cust_pool.owner == org.sales_a1 and not org.cust_pool.in_pool
+    body = sales.get(f"/customers/{org.cust_pool.pk}/").content.decode()
+    assert f'href="/customers/pool/{org.cust_pool.pk}/release/"' in body and "/claim/" not in body
+    finance = client_as(org.finance).get(f"/customers/{org.cust_a1.pk}/").content.decode()
+    assert "/claim/" not in finance and "/release/" not in finance and "/protect/" not in finance
+    manager = client_as(org.manager_a).get(f"/customers/{org.cust_a1.pk}/").content.decode()
+    assert f'action="/customers/pool/{org.cust_a1.pk}/protect/"' in manager
