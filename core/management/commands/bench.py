@@ -73,6 +73,22 @@ def _search_by_initials() -> str:
     return f"/customers/?q={_newest_of_sales1('initials')[:2]}"
 
 
+def _prospect_with_needs() -> int:
+    from customers.models import Customer
+
+    return (
+        Customer.objects.filter(owner__username="sales1", needs__isnull=False)
+        .order_by("-updated_at", "-id")
+        .values_list("pk", flat=True)[0]
+    )
+
+
+def _fits_filter() -> str:
+    from pitch.models import Product
+
+    return f"/customers/?scale=individual&fits={Product.objects.order_by('pk').values_list('pk', flat=True)[0]}"
+
+
 IMPORT_ROWS = 50_000
 
 
@@ -105,6 +121,10 @@ OPERATIONS: list[Operation] = [
     Operation("customer search (name part)", "manager1", "/customers/?q=%E7%8E%8B"),  # 王
     Operation("customer search (htmx)", "sales1", _search_by_initials, headers={"HX-Request": "true"}),
     Operation("customer detail", "sales1", _customer_detail),
+    Operation("customer profile (needs)", "sales1", lambda: f"/customers/{_prospect_with_needs()}/"),
+    Operation("customer filter (fits)", "manager1", _fits_filter),
+    Operation("public pool", "sales1", "/customers/pool/"),
+    Operation("api profile", "sales1", lambda: f"/api/customers/{_prospect_with_needs()}/profile"),
     Operation("api customers", "sales1", "/api/customers?limit=25"),
     Operation("api customers", "manager1", "/api/customers?limit=25"),
     Operation(
