@@ -84,6 +84,7 @@ def customer_profile(user, pk: int, *, action=Action.VIEW) -> Profile:
     from core.visibility import can, get_or_404
 
     from . import method, services
+    from .intel import projects_of
     from .models import GradeCriterion, Relation, StatusChange
 
     customer = get_or_404(
@@ -105,7 +106,7 @@ def customer_profile(user, pk: int, *, action=Action.VIEW) -> Profile:
         ),
         machines=list(customer.machines.select_related("competitor_machine")),
         contacts=list(customer.contacts.all()),
-        projects=list(customer.projects.all()),
+        projects=list(projects_of(user, customer)),
         can_change=can(user, customer, Action.CHANGE),
     )
 

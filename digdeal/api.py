@@ -8,7 +8,7 @@ from customers.api_intel import router as customers_intel_router
 from customers.api_pool import router as customers_pool_router
 
 api.add_router("/", core_router)
+api.add_router("/", customers_import_router)  # before /customers/{customer_id} catches /customers/import
 api.add_router("/", customers_router)
 api.add_router("/", customers_pool_router)
-api.add_router("/", customers_import_router)
 api.add_router("/", customers_intel_router)
