@@ -12,7 +12,17 @@ def is_operator(user) -> bool:
     return user.is_superuser and user.company_id is None
 
 
-class VisibleAdmin(admin.ModelAdmin):
+class VisibleChoices:
+    """Foreign-key choices limited to the rows the user may see (never another company's)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if not is_operator(request.user) and related._meta.label in visibility.POLICIES:
+            kwargs["queryset"] = visibility.visible(request.user, related)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class VisibleAdmin(VisibleChoices, admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if is_operator(request.user):
