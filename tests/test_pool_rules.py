@@ -253,3 +253,19 @@ def test_the_database_preselection_never_misses_a_customer_the_rules_act_on(h, r
     step = dom.next_step(h, {h.grade: rule}, now).step
     if step in (dom.Step.WARN, dom.Step.RETURN) and h.warned_at is None:
         assert dom.local_date(dom.clock_start(h), now) <= dom.latest_clock_day(rule, now.date())
+
+
+def test_a_record_dated_after_now_is_warned_once_not_every_night():
+    """Found by hypothesis: created a minute 'after' the sweep's now (clock skew), rule of 1 day."""
+    tz = dt.timezone(dt.timedelta(hours=8))
+    now = dt.datetime(2026, 5, 5, 9, 0, tzinfo=tz)
+    h = dom.Holding(
+        grade=9,
+        created_at=dt.datetime(2026, 3, 6, 9, 1, tzinfo=tz) + dt.timedelta(days=60),
+        last_followup_at=dt.datetime(2026, 3, 6, 9, 0, tzinfo=tz),
+    )
+    rules = {9: dom.Rule(days=1, warn_days=0)}
+    first = dom.next_step(h, rules, now)
+    assert first.step == dom.Step.WARN
+    warned = dataclasses.replace(h, warned_at=now)
+    assert dom.next_step(warned, rules, now).step == dom.Step.NONE

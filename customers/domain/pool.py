@@ -106,9 +106,17 @@ def warn_date(h: Holding, rule: Rule, now: dt.datetime) -> dt.date:
     return due_date(h, rule, now) - dt.timedelta(days=rule.notice_days)
 
 
-def warning_current(h: Holding) -> bool:
-    """Was the owner warned in this cycle (after the clock last started)?"""
-    return h.warned_at is not None and _aware(h.warned_at, "warned_at") >= clock_start(h)
+def warning_current(h: Holding, now: dt.datetime | None = None) -> bool:
+    """Was the owner warned in this cycle (after the clock last started)?
+
+    A clock start later than ``now`` (a record dated in the future: clock skew, imported data)
+    counts as starting now, so a warning given now is current and is not repeated."""
+    if h.warned_at is None:
+        return False
+    start = clock_start(h)
+    if now is not None:
+        start = min(start, _aware(now, "now"))
+    return _aware(h.warned_at, "warned_at") >= start
 
 
 def latest_clock_day(rule: Rule, today: dt.date) -> dt.date:
@@ -138,7 +146,7 @@ def next_step(h: Holding, rules: Mapping[int | None, Rule], now: dt.datetime) ->
     if h.in_pool:
         return Decision(Step.NONE)
     rule = rule_for(h.grade, rules)
-    current = warning_current(h)
+    current = warning_current(h, now)
     stale = h.warned_at is not None and not current
     if h.protected or rule is None:
         return Decision(Step.WITHDRAW if h.warned_at is not None else Step.NONE)
