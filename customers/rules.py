@@ -17,9 +17,28 @@ class InvalidPhone(ValueError):
     pass
 
 
+_SPACES = {"\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": "", "\ufeff": ""}
+
+
+def halfwidth(raw: str) -> str:
+    """Full-width digits and Latin letters to ASCII, odd spaces to plain ones — and nothing else.
+
+    Chinese punctuation (，。：（）) stays as typed: NFKC would turn "，" into ",".
+    """
+    out = []
+    for ch in raw or "":
+        o = ord(ch)
+        if 0xFF10 <= o <= 0xFF19 or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A:
+            out.append(chr(o - 0xFEE0))
+        else:
+            out.append(_SPACES.get(ch, ch))
+    return "".join(out)
+
+
 def clean_text(raw: str) -> str:
-    """Full-width to half-width (NFKC), stray and non-breaking spaces removed at both ends."""
-    return unicodedata.normalize("NFKC", raw or "").strip()
+    """Free text as a person typed it: full-width digits and letters made half-width, stray and
+    non-breaking spaces removed at both ends; Chinese punctuation kept."""
+    return halfwidth(raw).strip()
 
 
 def normalize_mobile(raw: str, region: str = "CN") -> str:
@@ -28,7 +47,8 @@ def normalize_mobile(raw: str, region: str = "CN") -> str:
     Accepts full-width digits, spaces, dashes and a +86/0086 prefix. Raises InvalidPhone for
     anything that is not a valid mobile number of the region.
     """
-    text = clean_text(raw).replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+    text = unicodedata.normalize("NFKC", raw or "").strip()  # codes: every full-width form to ASCII
+    text = text.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
     if not text:
         raise InvalidPhone("empty")
     if any(ch.isalpha() for ch in text):

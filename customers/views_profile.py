@@ -35,9 +35,10 @@ def profile(request, pk: int):
         "id_masked": sensitive.mask(c.id_number),
         "grade_form": GradeForm(initial={"grade": c.grade}),
         "tier_form": TierForm(initial={"tier": c.tier}),
-        "relation_form": RelationForm(),
-        "machine_form": MachineForm(),
-        "contact_form": ContactForm(),
+        # own id prefixes: three forms on one page must not share element ids (labels point at ids)
+        "relation_form": RelationForm(auto_id="rel_%s"),
+        "machine_form": MachineForm(auto_id="machine_%s"),
+        "contact_form": ContactForm(auto_id="contact_%s"),
         "can_change": p.can_change,
         "stages": CustomerNeed.Stage.choices,
         "is_salesperson": request.user.has_role("salesperson"),
@@ -157,6 +158,8 @@ def grade(request, pk: int):
         services.grade_set(actor=request.user, customer=customer, **form.cleaned_data)
     except ValidationError as exc:
         _errors(request, exc, form)
+    else:
+        messages.success(request, _("Intent grade saved."))
     return _back(pk, "grade")
 
 
@@ -171,6 +174,8 @@ def tier(request, pk: int):
         services.tier_set(actor=request.user, customer=customer, **form.cleaned_data)
     except ValidationError as exc:
         _errors(request, exc, form)
+    else:
+        messages.success(request, _("Maintenance tier saved."))
     return _back(pk, "grade")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import pathlib
-import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from customers.domain import contacts as schema
 from customers.domain.contacts import FieldType, Kind
+from customers.rules import halfwidth
 
 SOURCE = pathlib.Path(schema.__file__)
 
@@ -322,8 +322,8 @@ def test_wan_means_ten_thousand(wan, fraction):
 def test_list_items_are_trimmed_empty_lines_dropped_and_counted(lines):
     field = spec(Kind.USED_TRADER, "stock")
     cleaned, errors = schema.validate("used_trader", {"stock": "\n".join(lines)})
-    # full-width to half-width, white space runs as one space
-    expected = [" ".join(unicodedata.normalize("NFKC", x).split()) for x in lines]
+    # full-width digits/letters to half-width (Chinese punctuation kept), white space runs as one space
+    expected = [" ".join(halfwidth(x).split()) for x in lines]
     expected = [x for x in expected if x]
     if len(expected) > field.max_items:
         assert [e.message for e in errors] == [schema.M_LIST_ITEMS]

@@ -180,3 +180,9 @@ def test_pinyin_initials_examples(name, initials):
 def test_a_letter_in_place_of_a_digit_is_rejected_not_guessed(number, position, letter):
     with pytest.raises(rules.InvalidPhone):
         rules.normalize_mobile(number[:position] + letter + number[position + 1 :])
+
+
+def test_free_text_keeps_chinese_punctuation_but_not_full_width_digits():
+    from customers.rules import clean_text
+
+    assert clean_text("\u3000在矿上干活，对挖掘力要求高（急）：１３８号 ") == "在矿上干活，对挖掘力要求高（急）：138号"

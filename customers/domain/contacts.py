@@ -296,8 +296,11 @@ def money_input(stored: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    """NFKC, and every run of white space (line breaks, tabs, full-width spaces) as one space."""
-    return " ".join(_normal(text).split())
+    """Full-width digits and letters half-width (Chinese punctuation kept), and every run of white
+    space (line breaks, tabs, full-width spaces) as one space."""
+    from customers.rules import halfwidth
+
+    return " ".join(halfwidth(text).split())
 
 
 def parse_list(value: Any, spec: DetailField) -> list[str]:

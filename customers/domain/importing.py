@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .. import rules
 from . import classification as cls
 
 # --- fields -------------------------------------------------------------------------------------------
@@ -298,13 +299,13 @@ def detect_header(rows: Sequence[Sequence[str]], scan: int = 15) -> int | None:
 # --- cells --------------------------------------------------------------------------------------------
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"\s+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 def cell_text(value) -> str:
-    """A cell as clean text: full-width folded (NFKC), invisible characters dropped, runs of spaces
+    """A cell as clean text: full-width digits and letters folded (``rules.clean_text``; Chinese
+    punctuation kept), invisible characters dropped, runs of spaces
     (non-breaking and ideographic ones included) made one, no space at either end; 13812345678.0
     read as 13812345678, a date as 2024-05-01."""
     if value is None:
@@ -321,8 +322,10 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    text = str(value)
+    if not text.isascii():  # the customer rules' clean text: full-width digits and letters folded
+        text = rules.clean_text(text).translate(_INVISIBLE)
+    return " ".join(text.split())  # str.split() knows every Unicode space
 
 
 def clean_name(text: str) -> str:
@@ -491,6 +494,7 @@ def records(table: Table, mapping: Sequence[str]) -> tuple[list[Record], list[Is
     """The data rows as records, and the rows skipped (blank, merged, repeated headings)."""
     cols = {f: i for i, f in enumerate(mapping) if f and i < len(table.headings)}
     heading_key = [normalize_heading(h) for h in table.headings]
+    probe = next((i for i, k in enumerate(heading_key) if k), 0)  # one cell tells a heading row apart
     out, skipped = [], []
     for number, cells in table.rows:
         if number in table.merged_rows:
@@ -499,7 +503,11 @@ def records(table: Table, mapping: Sequence[str]) -> tuple[list[Record], list[Is
         if not any(cells):
             skipped.append(Issue(number, Skip.BLANK, Issue.SKIPPED))
             continue
-        if [normalize_heading(c) for c in cells] == heading_key:
+        if (
+            heading_key
+            and normalize_heading(cells[probe]) == heading_key[probe]
+            and [normalize_heading(c) for c in cells] == heading_key
+        ):
             skipped.append(Issue(number, Skip.HEADING, Issue.SKIPPED))
             continue
         values = {f: cells[i] for f, i in cols.items()}
