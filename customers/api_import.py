@@ -35,17 +35,6 @@ def _load(request, batch_id: str) -> dict:
 
 
 def preview_out(batch: dict) -> dict:
-    problems = []
-    for p in batch["mapping_problems"]:
-        label = str(imports.FIELD_LABELS[p["field"]])
-        if p["code"] == "missing":
-            text = _("No column holds “%(field)s”: choose it below.") % {"field": label}
-        else:
-            text = _("Columns %(columns)s are all set to “%(field)s”: keep one.") % {
-                "columns": "、".join(imp.column_letter(c) for c in p["columns"]),
-                "field": label,
-            }
-        problems.append({"code": p["code"], "field": p["field"], "message": text})
     issues = imports.issue_rows(batch)
     return {
         "id": batch["id"],
@@ -57,7 +46,7 @@ def preview_out(batch: dict) -> dict:
             for i, h in enumerate(batch["headings"])
         ],
         "default_region": batch["default_region_id"],
-        "mapping_problems": problems,
+        "mapping_problems": imports.mapping_messages(batch),
         "summary": batch["summary"],
         "issues": {"count": len(issues), "items": issues[:PREVIEW_ISSUES]},
     }

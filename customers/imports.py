@@ -17,8 +17,16 @@ tied to the user and the company:
 
 The checks reuse the customer rules: ``services.customer_validate`` for name, ID-card number,
 intent grade, kind and the area fields (and, once per region, the region the user may write),
-``services._check_choices`` for the classification, ``rules.normalize_mobile`` for mobile numbers;
-duplicates against the database are found with one query per thousand rows, not one per row.
+``services._check_choices`` for the classification (once per distinct combination),
+``rules.normalize_mobile`` for mobile numbers, ``domain.importing.near_identical`` for names;
+duplicates against the database are found with one query per 900 values, never one per row.
+The report stores codes and parameters, turned into sentences in the reader's language when shown
+(``message``); the sentences of the customer rules come translated into the uploader's language.
+
+Confirming checks again what the database decides — the regions the user may write, the
+salespeople, mobile numbers taken meanwhile — and writes the rows shown, or nothing: when one of
+them no longer passes, the preview is refreshed and the user confirms again (``PreviewChanged``).
+The possible duplicates stay flagged as the preview showed them.
 """
 
 from __future__ import annotations
@@ -274,7 +282,7 @@ def read_file(filename: str, data: bytes) -> Sheet:
         )
     if data.startswith(b"PK\x03\x04"):
         return read_xlsx(data)
-    if name.endswith((".csv", ".txt")) or not name.rsplit(".", 1)[-1:] or "." not in name:
+    if name.endswith((".csv", ".txt")) or "." not in name:
         return read_csv(data)
     raise _file_error(_("Upload an Excel workbook (.xlsx) or a CSV file."))
 
@@ -985,6 +993,20 @@ def issue_rows(batch: dict, level: str = "") -> list[dict]:
                 "message": message(issue),
             }
         )
+    return out
+
+
+def mapping_messages(batch: dict) -> list[dict]:
+    """What is wrong with the choice of columns, in the reader's language."""
+    out = []
+    for p in batch["mapping_problems"]:
+        label = FIELD_LABELS[p["field"]]
+        if p["code"] == "missing":
+            text = _("No column holds “%(field)s”: choose it below.") % {"field": label}
+        else:
+            letters = "、".join(imp.column_letter(c) for c in p["columns"])
+            text = _("Columns %(columns)s are all set to “%(field)s”: keep one.") % {"columns": letters, "field": label}
+        out.append({"code": p["code"], "field": p["field"], "message": text})
     return out
 
 

@@ -100,23 +100,12 @@ def import_preview(request, batch):
         {"index": i, "letter": imp.column_letter(i), "heading": h, "field": data["mapping"][i]}
         for i, h in enumerate(data["headings"])
     ]
-    labels = imports.FIELD_LABELS
-    problems = []
-    for p in data["mapping_problems"]:
-        if p["code"] == "missing":
-            problems.append(_("No column holds “%(field)s”: choose it below.") % {"field": labels[p["field"]]})
-        else:
-            letters = "、".join(imp.column_letter(c) for c in p["columns"])
-            problems.append(
-                _("Columns %(columns)s are all set to “%(field)s”: keep one.")
-                % {"columns": letters, "field": labels[p["field"]]}
-            )
     ctx = {
         "batch": data,
         "summary": data["summary"],
         "columns": columns,
         "field_choices": fields,
-        "problems": problems,
+        "problems": [p["message"] for p in imports.mapping_messages(data)],
         "regions": imports.writable_regions(request.user),
         "page_obj": page,
         "level": level,

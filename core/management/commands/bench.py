@@ -22,6 +22,7 @@ A new module adds its key pages to OPERATIONS below (see docs/architecture.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
@@ -341,11 +342,14 @@ class Command(BaseCommand):
                     finally:
                         timed.append(((time.perf_counter() - t) * 1000, sql))
 
-                with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+                # A write is timed without the debug cursor, which would spell out the millions of
+                # parameters of its inserts (production never does): the execute wrapper counts it.
+                capture = CaptureQueriesContext(connection) if op.run is None else contextlib.nullcontext()
+                with capture as captured, connection.execute_wrapper(timer):
                     cold_ms, _response = hit()
                 # Count and SQL text from CaptureQueriesContext; its times have 1 ms resolution,
                 # so each query's time comes from the execute wrapper (same queries, same order).
-                sqls = [q["sql"] for q in captured.captured_queries]
+                sqls = [q["sql"] for q in captured.captured_queries] if captured else [sql for _, sql in timed]
                 if len(timed) == len(sqls):
                     queries = [(t, sql) for (t, _), sql in zip(timed, sqls, strict=True)]
                 else:
