@@ -306,7 +306,7 @@ class BatchNotFound(LookupError):
 
 def _purge_expired() -> None:
     limit = time.time() - BATCH_TTL.total_seconds()
-    for path in _batch_dir().glob("*.batch*"):
+    for path in _batch_dir().iterdir():  # batches, claimed ones, and half-written ones of a crash
         try:
             if path.stat().st_mtime < limit:
                 path.unlink(missing_ok=True)
@@ -318,7 +318,7 @@ def _save(batch: dict, path: Path | None = None) -> None:
     raw = zlib.compress(json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode(), 3)
     token = sensitive.encrypt(base64.b64encode(raw).decode("ascii"))
     path = path or _batch_path(batch["id"])
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(token, encoding="ascii")
     tmp.replace(path)
 

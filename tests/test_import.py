@@ -814,3 +814,22 @@ def test_the_api_schema_describes_the_import(org, client_as):
     assert {"/api/customers/import", "/api/customers/import/{batch_id}/confirm"} <= set(schema["paths"])
     upload = schema["paths"]["/api/customers/import"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
+
+
+def test_batches_expire(org, batch_dir, monkeypatch):
+    import os
+    import time
+
+    old = _small_batch(org)
+    (path,) = batch_dir.glob("*.batch")
+    os.utime(path, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    _small_batch(org, "姓名,区域\n赵六,鲁中区域\n")  # a new upload sweeps what has expired
+    assert not path.exists() and len(list(batch_dir.iterdir())) == 1
+    with pytest.raises(imports.BatchNotFound):
+        imports.load_batch(actor=org.manager_a, batch_id=old["id"])
+    fresh = _small_batch(org)
+    monkeypatch.setattr(imports, "BATCH_TTL", imports.dt.timedelta(seconds=-1))
+    with pytest.raises(imports.BatchNotFound):
+        imports.load_batch(actor=org.manager_a, batch_id=fresh["id"])
+    with pytest.raises(imports.BatchNotFound):
+        imports.load_batch(actor=org.manager_a, batch_id="not-a-uuid")
