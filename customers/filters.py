@@ -54,6 +54,17 @@ class CustomerFilterForm(forms.Form):
         label=_("Susceptibility to influence (被影响力)"), required=False, choices=_opt(LEVEL_CHOICES)
     )
     fits = forms.ModelChoiceField(label=_("Fits product (客户定位)"), required=False, queryset=Product.objects.none())
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        widget=forms.Select(attrs={"aria-label": _("Sort by")}),
+        choices=[
+            ("", _("Recently updated")),
+            ("grade", _("Intent grade, highest first")),
+            ("name", _("Name")),
+            ("followup", _("Longest without follow-up")),
+        ],
+    )
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)

@@ -148,7 +148,13 @@ class RelationForm(forms.Form):
 
 
 class MachineForm(forms.Form):
-    brand = forms.CharField(label=_("Brand"), max_length=60)
+    competitor_machine = forms.ModelChoiceField(
+        label=_("Competitor model (竞品机型)"),
+        required=False,
+        queryset=None,
+        help_text=_("Pick it when known: brand and model are taken from it."),
+    )
+    brand = forms.CharField(label=_("Brand"), max_length=60, required=False)
     model = forms.CharField(label=_("Model"), max_length=60, required=False)
     count = forms.IntegerField(label=_("Count"), min_value=1, max_value=500, initial=1)
     years_used = forms.IntegerField(label=_("Years used"), min_value=0, max_value=60, required=False)
@@ -159,3 +165,14 @@ class ContactForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     phone = forms.CharField(label=_("Mobile"), max_length=30, required=False)
     title = forms.CharField(label=_("Role"), max_length=60, required=False)
+
+
+def machine_form(user, *args, **kwargs) -> MachineForm:
+    """The machine form with the competitor models the user may see."""
+    from core.visibility import visible
+
+    from .models import CompetitorMachine
+
+    form = MachineForm(*args, **kwargs)
+    form.fields["competitor_machine"].queryset = visible(user, CompetitorMachine).order_by("brand", "model")
+    return form

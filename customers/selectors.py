@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from core.visibility import Action, visible
 
@@ -45,6 +45,7 @@ def customer_search(user, *, action=Action.LIST, **filters):
             product=product, score__gte=threshold, work_type=OuterRef("work_type"), scale=OuterRef("scale")
         ).filter(Q(engineering_kind="") | Q(engineering_kind=OuterRef("engineering_kind")))
         qs = qs.filter(Exists(segments))
+    order = SORTS[filters.pop("sort", "") or ""]
     exact = {}
     for key, value in filters.items():
         if value in (None, ""):
@@ -57,9 +58,15 @@ def customer_search(user, *, action=Action.LIST, **filters):
             exact[key] = value
         else:
             raise TypeError(f"unknown customer filter {key!r}")
-    return qs.filter(**exact).order_by("-updated_at", "-id")
+    return qs.filter(**exact).order_by(*order)
 
 
+SORTS = {
+    "": ("-updated_at", "-id"),
+    "grade": (F("grade").desc(nulls_last=True), "-updated_at", "-id"),
+    "name": ("initials", "name", "id"),
+    "followup": (F("last_followup_at").asc(nulls_first=True), "id"),
+}
 DIMENSIONS = ("capital", "experience", "winning", "decision", "influence", "susceptibility")
 
 

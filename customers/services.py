@@ -468,6 +468,8 @@ def machine_add(
     """A machine the customer owns today (brand, model, years used, opinion)."""
     if not can(actor, customer, Action.CHANGE):
         raise PermissionError
+    if competitor_machine is not None and not brand:  # the known model names the brand and model
+        brand, model = competitor_machine.brand, model or competitor_machine.model
     _required({"brand": brand}, "brand")
     errors = {}
     try:

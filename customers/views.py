@@ -36,6 +36,7 @@ def customer_list(request):
         "grade",
         "pool",
         "mine",
+        "sort",
     }
     ctx = {
         "page_obj": page,

@@ -14,7 +14,7 @@ from core.audit import history_rows
 from core.visibility import Action, get_or_404, visible
 
 from . import selectors, services
-from .forms import ClassificationForm, ContactForm, GradeForm, MachineForm, NeedForm, RelationForm, TierForm
+from .forms import ClassificationForm, ContactForm, GradeForm, NeedForm, RelationForm, TierForm, machine_form
 from .models import Customer, CustomerContact, CustomerMachine, CustomerNeed, Relation
 
 
@@ -37,7 +37,7 @@ def profile(request, pk: int):
         "tier_form": TierForm(initial={"tier": c.tier}),
         # own id prefixes: three forms on one page must not share element ids (labels point at ids)
         "relation_form": RelationForm(auto_id="rel_%s"),
-        "machine_form": MachineForm(auto_id="machine_%s"),
+        "machine_form": machine_form(request.user, auto_id="machine_%s"),
         "contact_form": ContactForm(auto_id="contact_%s"),
         "can_change": p.can_change,
         "stages": CustomerNeed.Stage.choices,
@@ -201,7 +201,7 @@ def relation_add(request, pk: int):
 
 @require_POST
 def machine_add(request, pk: int):
-    return _add(request, pk, MachineForm, services.machine_add, "machines")
+    return _add(request, pk, lambda data: machine_form(request.user, data), services.machine_add, "machines")
 
 
 @require_POST

@@ -62,3 +62,26 @@ def test_invalid_filters_are_named_on_the_page_and_in_the_api(org, client_as, ap
     assert set(response.json()["error"]["fields"]) == {"scale", "capital"}
     ok = api_as(org.sales_a1).get("/api/customers?mine=1")
     assert ok.status_code == 200 and {c["id"] for c in ok.json()["items"]} == {org.cust_a1.pk}
+
+
+def test_sorting_by_grade_and_by_longest_without_follow_up(org, client_as):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from customers.models import Customer
+
+    now = timezone.now()
+    Customer.objects.filter(pk=org.cust_a1.pk).update(last_followup_at=now - dt.timedelta(days=2))
+    Customer.objects.filter(pk=org.cust_a2.pk).update(last_followup_at=now - dt.timedelta(days=40))
+    Customer.objects.filter(pk=org.cust_pool.pk).update(last_followup_at=now)
+    manager = client_as(org.manager_a)
+
+    def order(sort):
+        body = names(manager.get("/customers/", {"sort": sort}))
+        found = [(body.find(c.name), c.name) for c in (org.cust_a1, org.cust_a2, org.cust_pool)]
+        return [n for _i, n in sorted(found)]
+
+    # grades: a1 6, a2 3, pool 1 — highest first
+    assert order("grade") == [org.cust_a1.name, org.cust_a2.name, org.cust_pool.name]
+    assert order("followup") == [org.cust_a2.name, org.cust_a1.name, org.cust_pool.name]

@@ -176,3 +176,16 @@ def test_pool_actions_on_the_profile(org, client_as):
     assert "/claim/" not in finance and "/release/" not in finance and "/protect/" not in finance
     manager = client_as(org.manager_a).get(f"/customers/{org.cust_a1.pk}/").content.decode()
     assert f'action="/customers/pool/{org.cust_a1.pk}/protect/"' in manager
+
+
+def test_a_machine_owned_today_can_be_a_known_competitor_model(org, client_as):
+    from customers.models import CompetitorMachine
+
+    rival = CompetitorMachine.objects.create(
+        company=org.company, brand="三一", model="SY60C", customer_opinion="油耗高"
+    )
+    client = client_as(org.sales_a1)
+    assert "SY60C" in client.get(f"/customers/{org.cust_a1.pk}/").content.decode()  # offered in the form
+    client.post(f"/customers/{org.cust_a1.pk}/machines/", {"competitor_machine": rival.pk, "count": "2"})
+    machine = org.cust_a1.machines.get()
+    assert (machine.brand, machine.model, machine.count, machine.competitor_machine) == ("三一", "SY60C", 2, rival)
