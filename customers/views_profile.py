@@ -149,37 +149,16 @@ def preset_again(request, pk: int):
 
 @require_POST
 def grade(request, pk: int):
-    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
-    form = GradeForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(pk, "grade")
-    try:
-        services.grade_set(actor=request.user, customer=customer, **form.cleaned_data)
-    except ValidationError as exc:
-        _errors(request, exc, form)
-    else:
-        messages.success(request, _("Intent grade saved."))
-    return _back(pk, "grade")
+    return _act(request, pk, GradeForm, services.grade_set, "grade", _("Intent grade saved."))
 
 
 @require_POST
 def tier(request, pk: int):
-    customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
-    form = TierForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(pk, "grade")
-    try:
-        services.tier_set(actor=request.user, customer=customer, **form.cleaned_data)
-    except ValidationError as exc:
-        _errors(request, exc, form)
-    else:
-        messages.success(request, _("Maintenance tier saved."))
-    return _back(pk, "grade")
+    return _act(request, pk, TierForm, services.tier_set, "grade", _("Maintenance tier saved."))
 
 
-def _add(request, pk: int, form_class, service, anchor: str):
+def _act(request, pk: int, form_class, service, anchor: str, done: str = ""):
+    """One section action: validate the small form, call the service, say what happened, go back."""
     customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
     form = form_class(request.POST)
     if not form.is_valid():
@@ -190,23 +169,23 @@ def _add(request, pk: int, form_class, service, anchor: str):
     except ValidationError as exc:
         _errors(request, exc, form)
     else:
-        messages.success(request, _("Saved."))
+        messages.success(request, done or _("Saved."))
     return _back(pk, anchor)
 
 
 @require_POST
 def relation_add(request, pk: int):
-    return _add(request, pk, RelationForm, services.relation_add, "relations")
+    return _act(request, pk, RelationForm, services.relation_add, "relations")
 
 
 @require_POST
 def machine_add(request, pk: int):
-    return _add(request, pk, lambda data: machine_form(request.user, data), services.machine_add, "machines")
+    return _act(request, pk, lambda data: machine_form(request.user, data), services.machine_add, "machines")
 
 
 @require_POST
 def contact_add(request, pk: int):
-    return _add(request, pk, ContactForm, services.contact_add, "contacts")
+    return _act(request, pk, ContactForm, services.contact_add, "contacts")
 
 
 @require_POST
