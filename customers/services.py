@@ -12,7 +12,16 @@ from core.visibility import Action, can
 
 from . import method, rules
 from .domain import sensitivity as sens
-from .models import Customer, CustomerContact, CustomerMachine, CustomerNeed, Relation, StatusChange, Tier
+from .models import (
+    Customer,
+    CustomerContact,
+    CustomerMachine,
+    CustomerNeed,
+    IndustryContact,
+    Relation,
+    StatusChange,
+    Tier,
+)
 
 EDITABLE = ("name", "kind", "phone", "id_number", "province", "city", "district", "address", "grade", "region_id")
 
@@ -427,10 +436,13 @@ def relation_add(
     if influence not in (1, 2, 3, 4, 5):
         raise ValidationError({"influence": _("Choose a level from 1 to 5.")})
     phone = _phone_or_error(phone)
+    linked_contact = None
     if linked_customer is None and phone:
         linked_customer = (
             Customer.objects.filter(company_id=customer.company_id, phone=phone).exclude(pk=customer.pk).first()
         )
+    if linked_customer is None and phone:  # an operator, a parts-shop owner… we already know
+        linked_contact = IndustryContact.objects.filter(company_id=customer.company_id, phone=phone).first()
     if linked_customer is not None and linked_customer.company_id != customer.company_id:
         raise ValidationError({"linked_customer": _("Not a customer of your company.")})
     return Relation.objects.create(
@@ -443,6 +455,7 @@ def relation_add(
         occupation=rules.clean_text(occupation)[:60],
         influence=influence,
         linked_customer=linked_customer,
+        linked_contact=linked_contact,
     )
 
 

@@ -189,3 +189,20 @@ def test_a_machine_owned_today_can_be_a_known_competitor_model(org, client_as):
     client.post(f"/customers/{org.cust_a1.pk}/machines/", {"competitor_machine": rival.pk, "count": "2"})
     machine = org.cust_a1.machines.get()
     assert (machine.brand, machine.model, machine.count, machine.competitor_machine) == ("三一", "SY60C", 2, rival)
+
+
+def test_a_relation_with_the_mobile_of_a_known_industry_contact_is_linked_to_it(org, client_as):
+    from customers.models import IndustryContact
+
+    operator = IndustryContact.objects.create(
+        company=org.company, region=org.region_a, owner=org.sales_a1, kind="operator", name="老周", phone="13577778888"
+    )
+    client = client_as(org.sales_a1)
+    client.post(
+        f"/customers/{org.cust_a1.pk}/relations/",
+        {"kind": "friend", "name": "周师傅", "relation": "机手", "phone": "13577778888", "influence": "4"},
+    )
+    relation = Relation.objects.get(customer=org.cust_a1)
+    assert relation.linked_contact == operator and relation.linked_customer is None
+    body = client.get(f"/customers/{org.cust_a1.pk}/").content.decode()
+    assert f'href="/customers/contacts/{operator.pk}/"' in body
