@@ -115,14 +115,13 @@ class _Cleaner:
     def mobile(self, name: str = "phone") -> None:
         if name not in self.data:
             return
-        raw = rules.clean_text(self.data[name] if isinstance(self.data[name], str) else str(self.data[name] or ""))
-        if not raw:
-            self.out[name] = ""
-            return
+        from .services import mobile_or_error
+
+        raw = self.data[name] if isinstance(self.data[name], str) else str(self.data[name] or "")
         try:
-            self.out[name] = rules.normalize_mobile(raw)
-        except rules.InvalidPhone:
-            self.error(name, _("“%(value)s” is not a valid mainland mobile number.") % {"value": raw})
+            self.out[name] = mobile_or_error(raw, name)
+        except ValidationError as exc:
+            self.error(name, exc.message_dict[name][0])
 
     def region(self, actor: User, company_id: int, name: str = "region_id", error_name: str = "region") -> None:
         if name not in self.data:

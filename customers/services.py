@@ -36,22 +36,18 @@ def _clean(data: dict, *, company_id: int, actor: User | None = None, instance: 
         elif len(out["name"]) > 100:
             errors["name"] = _("The name is longer than 100 characters.")
     if "phone" in out:
-        raw = rules.clean_text(out["phone"] or "")
-        if raw:
-            try:
-                out["phone"] = rules.normalize_mobile(raw)
-            except rules.InvalidPhone:
-                errors["phone"] = _("“%(value)s” is not a valid mainland mobile number.") % {"value": raw}
-            else:
-                dup = Customer.objects.filter(company_id=company_id, phone=out["phone"])
-                if instance is not None:
-                    dup = dup.exclude(pk=instance.pk)
-                if dup.exists():
-                    errors["phone"] = _("Another customer already has the mobile number %(phone)s.") % {
-                        "phone": rules.mask_mobile(out["phone"])
-                    }
+        try:
+            out["phone"] = mobile_or_error(out["phone"])
+        except ValidationError as exc:
+            errors["phone"] = exc.message_dict["phone"][0]
         else:
-            out["phone"] = ""
+            dup = Customer.objects.filter(company_id=company_id, phone=out["phone"]) if out["phone"] else None
+            if dup is not None and instance is not None:
+                dup = dup.exclude(pk=instance.pk)
+            if dup is not None and dup.exists():
+                errors["phone"] = _("Another customer already has the mobile number %(phone)s.") % {
+                    "phone": rules.mask_mobile(out["phone"])
+                }
     if "id_number" in out:
         value = rules.clean_text(out["id_number"] or "").upper()
         if value and not rules.valid_id_number(value):
@@ -392,7 +388,8 @@ def tier_set(*, actor: User, customer: Customer, tier: str, reason: str = "") ->
 # --- what hangs off a customer: relationships, machines, contact people ------------------------------
 
 
-def _phone_or_error(raw: str, field: str = "phone") -> str:
+def mobile_or_error(raw: str, field: str = "phone") -> str:
+    """The normalised mobile, "" when blank; a ValidationError naming ``field`` when invalid."""
     raw = rules.clean_text(raw or "")
     if not raw:
         return ""
@@ -435,7 +432,7 @@ def relation_add(
         influence = 0
     if influence not in (1, 2, 3, 4, 5):
         raise ValidationError({"influence": _("Choose a level from 1 to 5.")})
-    phone = _phone_or_error(phone)
+    phone = mobile_or_error(phone)
     linked_contact = None
     if linked_customer is None and phone:
         linked_customer = (
@@ -533,7 +530,7 @@ def contact_add(
     return CustomerContact.objects.create(
         customer=customer,
         name=rules.clean_text(name)[:60],
-        phone=_phone_or_error(phone),
+        phone=mobile_or_error(phone),
         title=rules.clean_text(title)[:60],
         note=rules.clean_text(note)[:200],
     )
