@@ -25,6 +25,7 @@ class NavItem:
 GROUPS = [
     ("today", _("Today")),
     ("customers", _("Customer cognition (客户认知)")),
+    ("visits", _("Visits (客户拜访)")),
     ("system", _("System")),
 ]
 

@@ -127,6 +127,17 @@ def _config_grants() -> dict[str, Grant]:
     return {r: Grant(read=ALL) for r in Role.values} | {Role.ADMIN: full(everything())}
 
 
+def _visit_grants(mine: str, customer: str) -> dict[str, Grant]:
+    """A visit's rule: ``mine`` points at the salesperson who made the row, ``customer`` at the customer."""
+    made, owned, region = own(mine), own(f"{customer}__owner"), in_regions(f"{customer}__region")
+    return {
+        Role.SALESPERSON: Grant(read=(made, owned), change=(made,), delete=(made,)),
+        Role.MANAGER: full(region),
+        Role.FINANCE: Grant(read=(region,)),
+        Role.ADMIN: full(everything()),
+    }
+
+
 # ----------------------------------------------------------------------------------------------
 # THE POLICY. Roles: salesperson, manager, finance, service, admin.
 # ----------------------------------------------------------------------------------------------
@@ -174,6 +185,42 @@ POLICIES: dict[str, Policy] = {
         )
         for label in ("customers.CompetitorDealer", "customers.CompetitorMachine", "customers.CompetitorSalesperson")
     },
+    # Visits (客户拜访): a salesperson plans, checks in and notes their own visits and reads every
+    # visit of the customers they own now (the history of a customer handed over stays readable);
+    # managers see and correct the visits in their regions (check-in map, evening review); finance
+    # reads them in their regions (the collector's view of the relationship).
+    **{
+        label: Policy(company_path="company", grants=_visit_grants(mine, customer))
+        for label, mine, customer in (
+            ("visits.Visit", "salesperson", "customer"),
+            ("visits.VisitPhoto", "visit__salesperson", "visit__customer"),
+            ("visits.VisitNote", "author", "customer"),
+            ("visits.FollowUp", "owner", "customer"),
+            ("visits.Objection", "by", "customer"),
+        )
+    },
+    # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
+    # them (and comment, see ReportComment); administrators read all.
+    "visits.DailyReport": Policy(
+        company_path="company",
+        grants={
+            Role.SALESPERSON: Grant(read=(own("salesperson"),), change=(own("salesperson"),)),
+            Role.MANAGER: Grant(read=(own("salesperson"), members_of_my_regions("salesperson"))),
+            Role.ADMIN: Grant(read=ALL),
+        },
+    ),
+    "visits.ReportComment": Policy(
+        company_path="company",
+        grants={
+            Role.SALESPERSON: Grant(read=(own("report__salesperson"),)),
+            Role.MANAGER: Grant(
+                read=(own("report__salesperson"), members_of_my_regions("report__salesperson")),
+                change=(own("author"),),
+                delete=(own("author"),),
+            ),
+            Role.ADMIN: Grant(read=ALL),
+        },
+    ),
     # Configuration of the method: everybody reads it (pages explain presets and grades with it),
     # administrators change it.
     **{
@@ -188,6 +235,8 @@ POLICIES: dict[str, Policy] = {
             ("customers.SegmentFit", "company"),
             ("customers.PoolRule", "company"),
             ("pitch.Product", "company"),
+            ("visits.VisitSettings", "company"),
+            ("visits.ChecklistItem", "company"),
         )
     },
     # Organisation: everybody reads their own company, its regions and branches; administrators

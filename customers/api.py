@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Router, Schema, Status
 
 from core import sensitive
@@ -27,6 +29,13 @@ def customer_out(c: Customer) -> dict:
         "district": c.district,
         "address": c.address,
         "grade": c.grade,
+        "occupation": c.occupation,
+        "age": c.age,
+        "birthday": c.birthday,
+        "hobbies": c.hobbies,
+        "expected_purchase_on": c.expected_purchase_on,
+        "latitude": c.latitude,
+        "longitude": c.longitude,
         "in_pool": c.in_pool,
         "region": c.region_id,
         "owner": c.owner_id,
@@ -61,6 +70,11 @@ class CustomerIn(Schema):
     district: str = ""
     address: str = ""
     grade: int | None = None
+    occupation: str = ""
+    age: int | None = None
+    birthday: dt.date | None = None
+    hobbies: str = ""
+    expected_purchase_on: dt.date | None = None
 
 
 class CustomerPatch(Schema):
@@ -74,6 +88,11 @@ class CustomerPatch(Schema):
     district: str | None = None
     address: str | None = None
     grade: int | None = None
+    occupation: str | None = None
+    age: int | None = None
+    birthday: dt.date | None = None
+    hobbies: str | None = None
+    expected_purchase_on: dt.date | None = None
 
 
 def _fields(data: dict) -> dict:

@@ -29,6 +29,18 @@ class CustomerForm(forms.Form):
     city = forms.CharField(label=_("City"), required=False, max_length=40)
     district = forms.CharField(label=_("District"), required=False, max_length=40)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    occupation = forms.CharField(label=_("Occupation (职业)"), required=False, max_length=60)
+    age = forms.IntegerField(label=_("Age (年龄)"), required=False, min_value=16, max_value=100)
+    birthday = forms.DateField(
+        label=_("Birthday (生日)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    hobbies = forms.CharField(label=_("Hobbies (爱好)"), required=False, max_length=200)
+    expected_purchase_on = forms.DateField(
+        label=_("Expected purchase date (预计购机日期)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A grade-9 customer is visited every day in the last days before it."),
+    )
     id_number = forms.CharField(
         label=_("ID-card number (身份证号)"),
         required=False,

@@ -144,6 +144,14 @@ class Customer(models.Model):
     )
     initials = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # basics recorded in visit notes (拜访笔记·基础信息) and what visits need
+    occupation = models.CharField(_("occupation (职业)"), max_length=60, blank=True)
+    age = models.PositiveSmallIntegerField(_("age (年龄)"), null=True, blank=True)
+    birthday = models.DateField(_("birthday (生日)"), null=True, blank=True)
+    hobbies = models.CharField(_("hobbies (爱好)"), max_length=200, blank=True)
+    expected_purchase_on = models.DateField(_("expected purchase date (预计购机日期)"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -160,6 +168,7 @@ class Customer(models.Model):
             models.Index(fields=["company", "region", "-updated_at"], name="customer_region_idx"),
             models.Index(fields=["company", "in_pool", "-updated_at"], name="customer_pool_idx"),
             models.Index(fields=["company", "phone"], name="customer_phone_idx"),
+            models.Index(fields=["company", "owner", "grade", "last_followup_at"], name="customer_cadence_idx"),
         ]
         ordering = ["-updated_at", "-id"]
 

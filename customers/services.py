@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -23,7 +25,24 @@ from .models import (
     Tier,
 )
 
-EDITABLE = ("name", "kind", "phone", "id_number", "province", "city", "district", "address", "grade", "region_id")
+EDITABLE = (
+    "name",
+    "kind",
+    "phone",
+    "id_number",
+    "province",
+    "city",
+    "district",
+    "address",
+    "grade",
+    "region_id",
+    # basics recorded on visits (拜访笔记·基础信息)
+    "occupation",
+    "age",
+    "birthday",
+    "hobbies",
+    "expected_purchase_on",
+)
 
 
 def _clean(data: dict, *, company_id: int, actor: User | None = None, instance: Customer | None = None) -> dict:
@@ -70,9 +89,38 @@ def _clean(data: dict, *, company_id: int, actor: User | None = None, instance: 
             errors["region"] = _("Choose a region of your company.")
         elif actor is not None and not actor.has_role("admin") and out["region_id"] not in actor.region_ids:
             errors["region"] = _("Choose one of the regions you cover.")
-    for field in ("province", "city", "district", "address"):
+    for field in ("province", "city", "district", "address", "occupation", "hobbies"):
         if field in out:
             out[field] = rules.clean_text(out[field] or "")
+    if len(out.get("occupation", "")) > 60:
+        errors["occupation"] = _("At most %(n)s characters.") % {"n": 60}
+    if len(out.get("hobbies", "")) > 200:
+        errors["hobbies"] = _("At most %(n)s characters.") % {"n": 200}
+    if "age" in out and out["age"] in ("", None):
+        out["age"] = None
+    elif "age" in out:
+        try:
+            out["age"] = int(out["age"])
+        except (TypeError, ValueError):
+            out["age"] = -1
+        if not 16 <= out["age"] <= 100:
+            errors["age"] = _("The age must be between 16 and 100.")
+    for field in ("birthday", "expected_purchase_on"):
+        if field not in out:
+            continue
+        value = out[field]
+        if value in ("", None):
+            out[field] = None
+            continue
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                errors[field] = _("Enter a date like 2026-05-31.")
+                continue
+        out[field] = value
+    if out.get("birthday") and out["birthday"] > timezone.localdate():
+        errors["birthday"] = _("The birthday cannot be in the future.")
     if errors:
         raise ValidationError(errors)
     return out

@@ -131,7 +131,22 @@ def customer_create(request):
 def customer_edit(request, pk: int):
     customer = get_or_404(request.user, Customer, pk, Action.CHANGE)
     initial = {
-        f: getattr(customer, f) for f in ("name", "kind", "phone", "grade", "province", "city", "district", "address")
+        f: getattr(customer, f)
+        for f in (
+            "name",
+            "kind",
+            "phone",
+            "grade",
+            "province",
+            "city",
+            "district",
+            "address",
+            "occupation",
+            "age",
+            "birthday",
+            "hobbies",
+            "expected_purchase_on",
+        )
     } | {"region": customer.region_id}
     form = CustomerForm(request.POST or None, user=request.user, initial=initial, editing=True, instance=customer)
     if request.method == "POST" and form.is_valid():

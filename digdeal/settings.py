@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "core",
     "customers",
     "pitch",
+    "visits",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,12 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files (visit photos). Never served as plain static files: a view checks who may see them.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+if TESTING and "MEDIA_ROOT" not in os.environ:
+    import tempfile
+
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="digdeal-test-media-"))
 MEDIA_URL = "media/"
 
 # --- Email and notification channels --------------------------------------------------------------

@@ -20,5 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("customers/", include("customers.urls")),
+    path("visits/", include("visits.urls")),
     path("", include("core.urls")),
 ]

@@ -138,6 +138,8 @@ CONFIG = (
     "customers.SegmentFit",
     "customers.PoolRule",
     "pitch.Product",
+    "visits.VisitSettings",
+    "visits.ChecklistItem",
 )
 
 
@@ -203,6 +205,43 @@ for _label in CONFIG:
         "other_admin": {f"{_n}_other": "lvcd"},
     }
 
+# --- visits: the one who made the row, the customer's owner, the customer's region --------------
+# v_a1: cust_a1 visited by its owner sales_a1; v_a1x: cust_a1 visited earlier by sales_a2 (the
+# customer changed hands: the new owner reads it, the one who made it still corrects it).
+VISIT_ROWS = ("Visit", "VisitPhoto", "VisitNote", "FollowUp", "Objection")
+for _name in VISIT_ROWS:
+    _n = _name.lower()
+    MATRIX[f"visits.{_name}"] = {
+        "admin": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd", f"{_n}_b1": "lvcd"},
+        "manager_a": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd"},
+        "manager_b": {f"{_n}_b1": "lvcd"},
+        "finance": {f"{_n}_a1": "lv", f"{_n}_a1x": "lv"},
+        "service": {},
+        "sales_a1": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lv"},
+        "sales_a2": {f"{_n}_a1x": "lvcd"},
+        "sales_b1": {f"{_n}_b1": "lvcd"},
+        "other_admin": {f"{_n}_other": "lvcd"},
+    }
+MATRIX["visits.DailyReport"] = {
+    "sales_a1": {"dailyreport_a1": "lvc"},
+    "sales_a2": {},
+    "sales_b1": {"dailyreport_b1": "lvc"},
+    "manager_a": {"dailyreport_a1": "lv"},  # reads the reports of the staff of their regions
+    "manager_b": {"dailyreport_b1": "lv"},
+    "finance": {},
+    "admin": {"dailyreport_a1": "lv", "dailyreport_b1": "lv"},
+    "other_admin": {"dailyreport_other": "lv"},
+}
+MATRIX["visits.ReportComment"] = {
+    "sales_a1": {"reportcomment_a1": "lv"},  # comments on their own report
+    "sales_b1": {"reportcomment_b1": "lv"},
+    "manager_a": {"reportcomment_a1": "lvcd"},
+    "manager_b": {"reportcomment_b1": "lvcd"},
+    "finance": {},
+    "admin": {"reportcomment_a1": "lv", "reportcomment_b1": "lv"},
+    "other_admin": {"reportcomment_other": "lv"},
+}
+
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
     "core.Region": ("region_a", "region_b", "other_region"),
@@ -232,6 +271,10 @@ for _name in (*CHILDREN, *HISTORIES):
     ROWS[f"customers.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["customers.IndustryContact"] = ("ic_a1", "ic_a2", "ic_b1", "ic_other")
 ROWS["customers.MarketProject"] = ("mp_a", "mp_b", "mp_other")
+for _name in VISIT_ROWS:
+    ROWS[f"visits.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "a1x", "b1", "other"))
+for _name in ("DailyReport", "ReportComment"):
+    ROWS[f"visits.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "other"))
 for _label in (*(f"customers.{n}" for n in COMPETITION), *CONFIG):
     ROWS[_label] = (f"{_short(_label)}_ours", f"{_short(_label)}_other")
 
@@ -288,6 +331,7 @@ def world(shared_world, django_db_blocker):
         w["access_ours"] = SensitiveAccess.objects.get(company=org.company)
         w["access_other"] = SensitiveAccess.objects.get(company=other.company)
         w |= cognition_rows(org, other)
+        w |= visit_rows(org, other)
         w["_org"], w["_other"] = org, other
     return w
 
@@ -298,6 +342,7 @@ def cognition_rows(org, other) -> dict:
 
     from customers import models as cm
     from pitch.models import Product
+    from visits.models import ChecklistItem, VisitSettings
 
     now = timezone.now()
     w: dict = {}
@@ -327,6 +372,8 @@ def cognition_rows(org, other) -> dict:
         c["competitorsalesperson"] = cm.CompetitorSalesperson.objects.create(
             company=company, dealer=c["competitordealer"], name="对手业务员"
         )
+        c["visitsettings"] = VisitSettings.objects.create(company=company)
+        c["checklistitem"] = ChecklistItem.objects.create(company=company, name="名片")
         for name, obj in c.items():
             w[f"{name}_{side}"] = obj
     for key, customer in (("a1", org.cust_a1), ("b1", org.cust_b1), ("pool", org.cust_pool), ("other", other.customer)):
@@ -368,8 +415,55 @@ def cognition_rows(org, other) -> dict:
     return w
 
 
+def visit_rows(org, other) -> dict:
+    """One row of every visits model per case of the matrix, in both companies."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from visits import models as vm
+
+    now = timezone.now()
+    w: dict = {}
+    for key, customer, by in (
+        ("a1", org.cust_a1, org.sales_a1),
+        ("a1x", org.cust_a1, org.sales_a2),
+        ("b1", org.cust_b1, org.sales_b1),
+        ("other", other.customer, other.sales),
+    ):
+        common = {"company_id": customer.company_id, "customer": customer}
+        visit = vm.Visit.objects.create(**common, salesperson=by, planned_on=now.date())
+        w[f"visit_{key}"] = visit
+        photo = vm.VisitPhoto(company_id=customer.company_id, visit=visit, taken_at=now, by=by)
+        photo.image.save("p.gif", ContentFile(_GIF), save=False)
+        photo.save()
+        w[f"visitphoto_{key}"] = photo
+        note = vm.VisitNote.objects.create(**common, visit=visit, author=by, recorded_at=now, summary="笔记")
+        w[f"visitnote_{key}"] = note
+        w[f"followup_{key}"] = vm.FollowUp.objects.create(
+            **common, visit=visit, note=note, kind="commitment", text="送资料", owner=by
+        )
+        w[f"objection_{key}"] = vm.Objection.objects.create(
+            **common, visit=visit, note=note, text="太贵", at=now, by=by
+        )
+    for key, sales, manager in (
+        ("a1", org.sales_a1, org.manager_a),
+        ("b1", org.sales_b1, org.manager_b),
+        ("other", other.sales, other.admin),
+    ):
+        report = vm.DailyReport.objects.create(company_id=sales.company_id, salesperson=sales, day=now.date())
+        w[f"dailyreport_{key}"] = report
+        w[f"reportcomment_{key}"] = vm.ReportComment.objects.create(
+            company_id=sales.company_id, report=report, author=manager, text="好"
+        )
+    return w
+
+
+# the smallest valid GIF (1×1)
+_GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
 def test_every_model_of_ours_has_a_policy_or_is_declared_bookkeeping():
-    ours = {m._meta.label for m in apps.get_models() if m._meta.app_label in {"core", "customers", "pitch"}}
+    ours = {m._meta.label for m in apps.get_models() if m._meta.app_label in {"core", "customers", "pitch", "visits"}}
     assert ours - UNGOVERNED == set(POLICIES), "a new model needs an entry in core.visibility.POLICIES"
 
 

@@ -1,0 +1,5 @@
+"""API of the visit reports (see core/api.py for the conventions)."""
+
+from ninja import Router
+
+router = Router(tags=["visits"])
