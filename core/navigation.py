@@ -56,6 +56,8 @@ def _all_items() -> list[NavItem]:
 
 
 def navigation_for(user, path: str) -> dict:
+    """The user's menu; the active entry is the one whose address is the longest prefix of ``path``
+    (the home page "/" only when it is the page itself)."""
     roles = user.role_set
     items = [item for item in _all_items() if item.roles & roles or item.roles == ALL_ROLES]
     groups = []
@@ -68,11 +70,13 @@ def navigation_for(user, path: str) -> dict:
                 url = reverse(item.url_name)
             except NoReverseMatch:  # a page not built yet
                 continue
-            active = path == url if url in ("/", "/customers/") else path.startswith(url)
-            entries.append(
-                {"label": item.label, "url": url, "icon": item.icon, "active": active, "bottom": item.bottom}
-            )
+            entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False, "bottom": item.bottom})
         if entries:
             groups.append({"key": key, "label": label, "items": entries})
+    matches = [
+        e for g in groups for e in g["items"] if (path == e["url"] if e["url"] == "/" else path.startswith(e["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["active"] = True
     bottom = [e for g in groups for e in g["items"] if e["bottom"]]
     return {"groups": groups, "bottom": bottom}

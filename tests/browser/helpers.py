@@ -24,6 +24,12 @@ ENTRIES = {
     "projects": ("Market projects (市场形势)", "/customers/projects/"),
     "competitors": ("Competitors (竞争对手)", "/customers/competitors/"),
     "import": ("Import from Excel", "/customers/import/"),
+    "plan": ("Visit plan (拜访计划)", "/visits/"),
+    "report": ("Daily report (日报)", "/visits/report/"),
+    "review": ("Evening review (笔记回顾)", "/visits/review/"),
+    "team": ("Team reports (团队日报)", "/visits/team/"),
+    "map": ("Check-in map (签到地图)", "/visits/map/"),
+    "analytics": ("Visit analytics (拜访分析)", "/visits/analytics/"),
     "audit": ("Audit trail", "/audit/"),
     "account": ("My account", "/account/"),
 }
@@ -31,13 +37,37 @@ ENTRIES = {
 # holds BOTTOM_BAR only, the rest is in the ☰ drawer.
 _INTEL = ["pool", "contacts", "projects", "competitors"]
 MENU = {
-    "salesperson": ["today", "notifications", "customers", *_INTEL, "account"],
-    "manager": ["today", "notifications", "customers", *_INTEL, "import", "account"],
+    "salesperson": ["today", "notifications", "customers", *_INTEL, "plan", "report", "review", "account"],
+    "manager": [
+        "today",
+        "notifications",
+        "customers",
+        *_INTEL,
+        "import",
+        "plan",
+        "review",
+        "team",
+        "map",
+        "analytics",
+        "account",
+    ],
     "finance": ["today", "notifications", "customers", "account"],
     "service": ["today", "notifications", "contacts", "account"],
-    "admin": ["today", "notifications", "customers", *_INTEL, "import", "audit", "account"],
+    "admin": [
+        "today",
+        "notifications",
+        "customers",
+        *_INTEL,
+        "import",
+        "review",
+        "team",
+        "map",
+        "analytics",
+        "audit",
+        "account",
+    ],
 }
-BOTTOM_BAR = {"today", "notifications", "customers", "account"}
+BOTTOM_BAR = {"today", "notifications", "customers", "plan", "account"}
 
 
 def t(msgid: str, lang: str = ZH) -> str:
