@@ -14,5 +14,6 @@ NAV = [
     NavItem("visits", _("Evening review (笔记回顾)"), "visits:review", "☾", roles=SALES | MANAGERS),
     NavItem("visits", _("Team reports (团队日报)"), "visits:team", "☷", roles=MANAGERS),
     NavItem("visits", _("Check-in map (签到地图)"), "visits:map", "⌖", roles=MANAGERS),
+    NavItem("visits", _("Flagged check-ins (异常签到)"), "visits:flagged", "⚑", roles=MANAGERS),
     NavItem("visits", _("Visit analytics (拜访分析)"), "visits:analytics", "▦", roles=MANAGERS),
 ]
