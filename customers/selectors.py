@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from core.visibility import Action, visible
 
@@ -85,6 +85,8 @@ class Profile:
     contacts: list
     projects: list
     can_change: bool
+    visits: list = field(default_factory=list)  # the last visits made, each with its latest note's summary
+    followups: list = field(default_factory=list)  # open commitments, questions, points not understood
 
 
 def customer_profile(user, pk: int, *, action=Action.VIEW) -> Profile:
@@ -115,7 +117,33 @@ def customer_profile(user, pk: int, *, action=Action.VIEW) -> Profile:
         contacts=list(customer.contacts.all()),
         projects=list(projects_of(user, customer)),
         can_change=can(user, customer, Action.CHANGE),
+        **_visits_section(user, customer),
     )
+
+
+PROFILE_VISITS = 5
+PROFILE_FOLLOWUPS = 20
+
+
+def _visits_section(user, customer: Customer) -> dict:
+    """The profile's visits (拜访): the last visits made, with their latest note, and the open
+    follow-ups — two queries whatever the number of visits and notes."""
+    from visits.models import FollowUp, Visit, VisitNote
+
+    latest = visible(user, VisitNote).filter(visit=OuterRef("pk")).order_by("-recorded_at", "-id")
+    visits = (
+        visible(user, Visit)
+        .filter(customer=customer, status=Visit.Status.DONE)
+        .annotate(note_id=Subquery(latest.values("pk")[:1]), note_summary=Subquery(latest.values("summary")[:1]))
+        .select_related("salesperson")
+        .order_by(F("done_at").desc(nulls_last=True), "-id")[:PROFILE_VISITS]
+    )
+    followups = (
+        visible(user, FollowUp)
+        .filter(customer=customer, status=FollowUp.Status.OPEN)
+        .order_by(F("due_on").asc(nulls_last=True), "id")[:PROFILE_FOLLOWUPS]
+    )
+    return {"visits": list(visits), "followups": list(followups)}
 
 
 @dataclass(frozen=True)

@@ -206,3 +206,63 @@ def test_a_relation_with_the_mobile_of_a_known_industry_contact_is_linked_to_it(
     assert relation.linked_contact == operator and relation.linked_customer is None
     body = client.get(f"/customers/{org.cust_a1.pk}/").content.decode()
     assert f'href="/customers/contacts/{operator.pk}/"' in body
+
+
+def test_the_visits_section_shows_the_last_visits_their_notes_and_the_open_followups(org, client_as):
+    from django.utils import timezone
+
+    from visits import notes
+
+    notes.note_record(
+        actor=org.sales_a1,
+        customer=org.cust_a1,
+        data={
+            "summary": "谈了付款方式",
+            "questions": [{"text": "三年分期利息多少"}],
+            "commitments": [{"text": "送产品画册", "due_on": timezone.localdate().isoformat()}],
+        },
+    )
+    client = client_as(org.sales_a1)
+    body = client.get(f"/customers/{org.cust_a1.pk}/").content.decode()
+    section = body[body.index('data-testid="visits"') : body.index('id="classification"')]
+    assert "谈了付款方式" in section and "三年分期利息多少" in section and "送产品画册" in section
+    assert f'href="/visits/brief/{org.cust_a1.pk}/"' in section
+    assert f'href="/visits/note/{org.cust_a1.pk}/"' in section
+    # finance reads the visits but writes no notes
+    finance = client_as(org.finance).get(f"/customers/{org.cust_a1.pk}/").content.decode()
+    finance_section = finance[finance.index('data-testid="visits"') : finance.index('id="classification"')]
+    assert "谈了付款方式" in finance_section and "/visits/note/" not in finance_section
+    # another salesperson's customer: the notes are not theirs to read
+    other = client_as(org.sales_a2).get(f"/customers/{org.cust_a2.pk}/").content.decode()
+    assert "谈了付款方式" not in other
+
+
+def test_profile_query_count_does_not_grow_with_visits_and_notes(org, client_as, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from visits import notes
+
+    def note(i):
+        notes.note_record(
+            actor=org.sales_a1,
+            customer=org.cust_a1,
+            data={"summary": f"第{i}次", "questions": [{"text": f"问题{i}"}]},
+            client_key=f"profile-draft-{i:04d}",
+        )
+
+    note(0)
+    client = client_as(org.sales_a1)
+    url = f"/customers/{org.cust_a1.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    for i in range(1, 8):
+        note(i)
+    from visits.models import Visit
+
+    Visit.objects.filter(customer=org.cust_a1).update(done_at=timezone.now())
+    with django_assert_num_queries(len(first.captured_queries)):
+        body = client.get(url).content.decode()
+    assert "问题7" in body and "第7次" in body

@@ -63,3 +63,38 @@ def test_query_count_does_not_grow_with_the_data(org, client_as, api_as, django_
         assert many.context["page_obj"].paginator.count == few.context["page_obj"].paginator.count + 8
     else:
         assert many.json()["count"] == few.json()["count"] + 8
+
+
+# The living profile (客户档案) of a salesperson's customer: 22 queries for the customer, its needs,
+# grade history, people, machines, projects and audit history; + 2 for the visits section (the last
+# visits with their latest note, the open follow-ups).
+PROFILE_QUERIES = 24
+
+
+def test_the_living_profile_costs_a_fixed_number_of_queries(org, client_as, django_assert_num_queries):
+    from customers import services as customer_services
+    from visits import notes
+
+    client = client_as(org.sales_a1)
+    url = f"/customers/{org.cust_a1.pk}/"
+    client.get(url)  # the method's defaults are installed on the first visit
+
+    def grow(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            customer_services.relation_add(
+                actor=org.sales_a1, customer=org.cust_a1, kind="friend", name=f"朋友{i}", relation="朋友"
+            )
+            notes.note_record(
+                actor=org.sales_a1,
+                customer=org.cust_a1,
+                data={"summary": f"拜访{i}", "unclear": [{"text": f"没听懂{i}"}]},
+                client_key=f"pin-draft-{i:04d}",
+            )
+
+    grow(0, 2)
+    with django_assert_num_queries(PROFILE_QUERIES):
+        assert client.get(url).status_code == 200
+    grow(2, 6)
+    with django_assert_num_queries(PROFILE_QUERIES):
+        body = client.get(url).content.decode()
+    assert "没听懂7" in body and "朋友7" in body
