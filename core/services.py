@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -54,10 +55,24 @@ def todo_post(
 
 @transaction.atomic
 def todo_done(*, todo: Todo) -> Todo:
+    if todo.status == Todo.Status.DONE:
+        return todo
     todo.status = Todo.Status.DONE
     todo.done_at = timezone.now()
     todo.save(update_fields=["status", "done_at"])
+    for prefix, hook in TODO_DONE_HOOKS.items():
+        if todo.key.startswith(prefix):
+            hook(todo)
     return todo
+
+
+# A to-do that stands for a record of another module (a commitment made on a visit) closes that
+# record when it is done on the Today page: the module registers ``key prefix -> hook(todo)``.
+TODO_DONE_HOOKS: dict[str, Callable[[Todo], None]] = {}
+
+
+def on_todo_done(prefix: str, hook: Callable[[Todo], None]) -> None:
+    TODO_DONE_HOOKS[prefix] = hook
 
 
 @transaction.atomic

@@ -696,3 +696,17 @@ def test_the_note_form_costs_a_fixed_number_of_queries(classified, client_as, dj
         body = client.get(url).content.decode()
     assert "SY11" in body and "项目11" in body and "经销商11" in body
     assert len(few.captured_queries) == NOTE_FORM_QUERIES, [q["sql"][:80] for q in few.captured_queries]
+
+
+def test_a_followup_todo_done_on_the_today_page_closes_the_followup(classified, client_as):
+    org = classified
+    due = timezone.localdate() + dt.timedelta(days=2)
+    record(org, {"commitments": [{"text": "送保养手册", "due_on": due.isoformat()}]})
+    followup = FollowUp.objects.get(text="送保养手册")
+    todo = Todo.objects.get(user=org.sales_a1, key=f"visits.followup.{followup.pk}")
+    response = client_as(org.sales_a1).post(f"/todos/{todo.pk}/done/")
+    assert response.status_code in (200, 204, 302)
+    followup.refresh_from_db()
+    todo.refresh_from_db()
+    assert todo.status == Todo.Status.DONE
+    assert followup.status == FollowUp.Status.DONE and followup.done_at is not None

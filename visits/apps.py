@@ -7,4 +7,9 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits (客户拜访)")
 
     def ready(self) -> None:
+        from core.services import on_todo_done
+
         from . import tasks  # noqa: F401  (registers the periodic jobs)
+        from .notes import close_followup_of_todo
+
+        on_todo_done("visits.followup.", close_followup_of_todo)

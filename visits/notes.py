@@ -1183,3 +1183,11 @@ FIELD_LABELS = {
     "brands": gettext_lazy("Brands"),
     "strategy": gettext_lazy("Strategy"),
 }
+
+
+def close_followup_of_todo(todo: Todo) -> None:
+    """Hook of core.services.todo_done: a follow-up's to-do done on the Today page closes it."""
+    pk = todo.key.removeprefix("visits.followup.")
+    followup = FollowUp.objects.filter(pk=int(pk) if pk.isdigit() else 0, owner_id=todo.user_id).first()
+    if followup is not None and followup.status != FollowUp.Status.DONE and can(todo.user, followup, Action.CHANGE):
+        followup_done(actor=todo.user, followup=followup)
