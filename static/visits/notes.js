@@ -9,6 +9,7 @@
 //   recorded already). A 4xx validation answer keeps it, with the errors and a link to open it.
 (function () {
   "use strict";
+  if (window.DigDealNotes) return; // included by the shell and by a note page: run once
 
   var texts = {};
   try { texts = JSON.parse(document.getElementById("notes-i18n").textContent); } catch (e) { texts = {}; }
@@ -496,6 +497,7 @@
   // ------------------------------------------------------------------ start
   function keepOffline() {
     if (!("serviceWorker" in navigator) || !meta("digdeal-sw")) return;
+    if (window.location.pathname.indexOf("/visits/") !== 0) return; // the helper's scope
     navigator.serviceWorker.register(meta("digdeal-sw"), { scope: "/visits/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
