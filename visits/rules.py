@@ -68,6 +68,39 @@ def cutoff_for(grade: int | None, day: dt.date, cadence: Mapping[int | None, int
     return day - dt.timedelta(days=cadence_days(grade, cadence) - 1)
 
 
+def window_due_until(day: dt.date, window: int = DEFAULT_PURCHASE_WINDOW) -> dt.date | None:
+    """A grade-9 customer whose expected purchase is on or before this day may be due on ``day`` by
+    the purchase window (None: no window configured). See ``is_due`` for the whole condition."""
+    return day + dt.timedelta(days=window) if window > 0 else None
+
+
+def is_due(
+    grade: int | None,
+    last_visit: dt.date | None,
+    day: dt.date,
+    *,
+    expected_purchase: dt.date | None = None,
+    cadence: Mapping[int | None, int] = DEFAULT_CADENCE,
+    window: int = DEFAULT_PURCHASE_WINDOW,
+) -> bool:
+    """``next_due(...) <= day`` written as the comparisons a SQL filter can make (visits.plan):
+
+    never visited, or last visited before ``cutoff_for(grade, day)``, or — grade 9 only — the
+    expected purchase is on or before ``window_due_until(day)`` and the last visit was before both
+    ``day`` and the purchase day (a day of the window lies between the last visit and ``day``)."""
+    if last_visit is None or last_visit < cutoff_for(grade, day, cadence):
+        return True
+    until = window_due_until(day, window)
+    return (
+        grade == 9
+        and until is not None
+        and expected_purchase is not None
+        and expected_purchase <= until
+        and last_visit < expected_purchase
+        and last_visit < day
+    )
+
+
 @dataclass(frozen=True)
 class PlanCandidate:
     customer_id: int
@@ -140,14 +173,32 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lng, max_lng) containing every point within ``radius_m`` (for SQL)."""
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    coslat = max(math.cos(math.radians(lat)), 1e-6)
-    dlng = min(180.0, math.degrees(radius_m / (EARTH_RADIUS_M * coslat)))
-    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+    """(min_lat, max_lat, min_lng, max_lng) containing every point within ``radius_m`` (for SQL).
+
+    The widest longitude of a circle is asin(sin(d) / cos(lat)), a little more than d / cos(lat).
+    When the circle reaches a pole or crosses the ±180° meridian the box spans every longitude
+    (a plain BETWEEN cannot wrap around)."""
+    d = max(0.0, radius_m) / EARTH_RADIUS_M
+    dlat = math.degrees(d)
+    min_lat, max_lat = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    phi = math.radians(lat)
+    if d >= math.pi / 2 - abs(phi) or min_lat <= -90.0 or max_lat >= 90.0:
+        return min_lat, max_lat, -180.0, 180.0
+    dlng = math.degrees(math.asin(min(1.0, math.sin(d) / math.cos(phi))))
+    dlng = dlng * (1 + 1e-9) + 1e-9  # never cut a point on the circle through rounding
+    min_lng, max_lng = lng - dlng, lng + dlng
+    if min_lng < -180.0 or max_lng > 180.0:
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, min_lng, max_lng
+
+
+def within(lat: float, lng: float, box: tuple[float, float, float, float]) -> bool:
+    min_lat, max_lat, min_lng, max_lng = box
+    return min_lat <= lat <= max_lat and min_lng <= lng <= max_lng
 
 
 def valid_position(lat, lng) -> bool:
+    """Both numbers on the globe (None, text, NaN and infinities are not)."""
     try:
         return -90 <= float(lat) <= 90 and -180 <= float(lng) <= 180
     except (TypeError, ValueError):
@@ -174,14 +225,16 @@ def judge_checkin(
     """Outside the allowed radius the visit is flagged, not refused. A check-in without a position
     (no permission, no signal) is manual and flagged. A fix so imprecise that its circle is larger
     than the radius cannot prove presence either: flagged as inaccurate."""
-    if lat is None or lng is None:
+    if not valid_position(lat, lng):  # no fix, or numbers that are no position (NaN, 200°)
         return CheckinVerdict(None, True, ("manual",), False)
     reasons = []
+    if accuracy_m is not None and not accuracy_m >= 0:  # negative or NaN: the accuracy is unknown
+        accuracy_m = None
     if accuracy_m is not None and accuracy_m > radius_m:
         reasons.append("inaccurate")
-    if customer_lat is None or customer_lng is None:
+    if not valid_position(customer_lat, customer_lng):
         return CheckinVerdict(None, bool(reasons), tuple(reasons), not reasons)
-    d = distance_m(lat, lng, customer_lat, customer_lng)
+    d = distance_m(float(lat), float(lng), float(customer_lat), float(customer_lng))
     if d > radius_m:
         reasons.append("outside")
     return CheckinVerdict(round(d), bool(reasons), tuple(reasons), False)
