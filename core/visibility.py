@@ -346,7 +346,11 @@ def get_or_404(user, model: type[models.Model], pk, action: Action = Action.VIEW
         return visible(user, model, action, queryset).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):
         pass
-    if action != Action.VIEW and visible(user, model, Action.VIEW).filter(pk=pk).exists():
+    try:
+        only_visible = action != Action.VIEW and visible(user, model, Action.VIEW).filter(pk=pk).exists()
+    except (ValueError, TypeError):  # not an id at all
+        only_visible = False
+    if only_visible:
         raise PermissionDenied
     raise Http404
 
