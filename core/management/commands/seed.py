@@ -1,5 +1,6 @@
 """Generate deterministic demo data: ``manage.py seed [--customers 300] [--if-empty] [--flush]``."""
 
+import random
 import time
 
 from django.core.management import call_command
@@ -9,6 +10,7 @@ from django.db import transaction
 from core import demo
 from core.models import Company
 from customers.demo import seed_cognition, seed_customers
+from visits.demo import seed_visit_volume, seed_visits
 
 
 class Command(BaseCommand):
@@ -22,10 +24,17 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when a company exists.")
         parser.add_argument("--flush", action="store_true", help="Delete all data first.")
         parser.add_argument("--quiet", action="store_true")
+        parser.add_argument(
+            "--visits",
+            type=int,
+            default=0,
+            help="Bench volume: this many more visits over two years (sales1 then holds --visit-customers).",
+        )
+        parser.add_argument("--visit-customers", type=int, default=2000)
 
-    def handle(self, *args, customers, salespeople, regions, seed, if_empty, flush, quiet, **options):
-        if customers < 0 or salespeople < 1 or regions < 1:
-            raise CommandError("--customers must be >= 0, --salespeople and --regions >= 1")
+    def handle(self, *args, customers, salespeople, regions, seed, if_empty, flush, quiet, visits, **options):
+        if customers < 0 or salespeople < 1 or regions < 1 or visits < 0 or options["visit_customers"] < 0:
+            raise CommandError("--customers, --visits must be >= 0, --salespeople and --regions >= 1")
         if flush:
             call_command("flush", interactive=False, verbosity=0)
         if Company.objects.exists():
@@ -41,6 +50,16 @@ class Command(BaseCommand):
             n = seed_customers(ctx, count=customers)
             seed_cognition(ctx)
             demo.seed_todos(ctx)
+            # visits draw from their own generator: the data above stays the same with or without them
+            seed_visits(ctx.company, rng=random.Random(seed * 7 + 4))
+            if visits:
+                seed_visit_volume(
+                    ctx.company,
+                    ctx.salespeople[0],
+                    customers=options["visit_customers"],
+                    visits=visits,
+                    rng=random.Random(seed * 7 + 5),
+                )
         if not quiet:
             self.stdout.write(
                 self.style.SUCCESS(
