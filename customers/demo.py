@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from core.demo import SeedContext
+from core.demo import SeedContext, keep_timestamps
 from core.sensitive import blind_index
 
 from . import rules
@@ -158,11 +158,13 @@ def seed_customers(ctx: SeedContext, *, count: int = 300, batch_size: int = 2000
             )
         )
         if len(batch) >= batch_size:
-            Customer.objects.bulk_create(batch)
+            with keep_timestamps(Customer):
+                Customer.objects.bulk_create(batch)
             created += len(batch)
             batch = []
     if batch:
-        Customer.objects.bulk_create(batch)
+        with keep_timestamps(Customer):
+            Customer.objects.bulk_create(batch)
         created += len(batch)
     return created
 

@@ -414,7 +414,10 @@ class StatusChange(models.Model):
         verbose_name = _("grade / tier change")
         verbose_name_plural = _("grade / tier changes")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["customer", "kind", "-at"], name="statuschange_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "kind", "-at"], name="statuschange_customer_idx"),
+            models.Index(fields=["by", "at"], name="statuschange_by_idx"),  # the daily report
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} {self.kind}: {self.old} → {self.new}"

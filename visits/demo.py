@@ -7,19 +7,18 @@ Deterministic for a given ``rng`` and day; bulk inserts only (demo data is not a
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Mod
 from django.utils import timezone
 
+from core.demo import keep_timestamps
 from core.models import Company, Role, User
 from customers.models import Customer, StatusChange
 
@@ -135,22 +134,6 @@ COMMENTS = (
     "价格异议多，明天早会我们一起过一下话术。",
     "注意拜访频率，6类客户一周至少一次。",
 )
-
-
-@contextlib.contextmanager
-def _keep_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
-    """Let bulk_create store the given created_at / updated_at (auto_now fields would say "now")."""
-    saved = []
-    for model in model_classes:
-        for f in model._meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                saved.append((f, f.auto_now, f.auto_now_add))
-                f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 # --- customer locations -------------------------------------------------------------------------------
@@ -325,7 +308,7 @@ def seed_visits(
             )
             meta.append({"customer": c, "done": False})
 
-    with _keep_timestamps(Visit, FollowUp, DailyReport, ReportComment):
+    with keep_timestamps(Visit, FollowUp, DailyReport, ReportComment):
         Visit.objects.bulk_create(visits, batch_size=1000)
         notes, followups, objections, grade_changes = _notes_for(company, visits, meta, rng, today)
         VisitNote.objects.bulk_create(notes, batch_size=1000)

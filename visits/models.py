@@ -159,6 +159,8 @@ class Visit(models.Model):
             models.Index(fields=["salesperson", "done_at"], name="visit_done_idx"),
             models.Index(fields=["customer", "-done_at"], name="visit_customer_idx"),
             models.Index(fields=["company", "done_at"], name="visit_company_done_idx"),
+            # the close rate reads only closed opportunities
+            models.Index(fields=["company", "done_at"], condition=~models.Q(result=""), name="visit_closed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -270,7 +272,11 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up item (切入点)")
         verbose_name_plural = _("follow-up items (切入点)")
         ordering = ["status", "due_on", "id"]
-        indexes = [models.Index(fields=["customer", "status"], name="followup_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="followup_customer_idx"),
+            models.Index(fields=["owner", "created_at"], name="followup_owner_created_idx"),
+            models.Index(fields=["owner", "done_at"], name="followup_owner_done_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -305,6 +311,7 @@ class Objection(models.Model):
         verbose_name = _("objection (客户异议)")
         verbose_name_plural = _("objections (客户异议)")
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["by", "at"], name="objection_by_idx")]
 
     def __str__(self) -> str:
         return self.text

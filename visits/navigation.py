@@ -9,7 +9,9 @@ SALES = frozenset({Role.SALESPERSON})
 MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
 
 NAV = [
-    NavItem("visits", _("Visit plan (拜访计划)"), "visits:plan", "➜", roles=SALES | {Role.MANAGER}, bottom=True),
+    NavItem(
+        "visits", _("Visit plan (拜访计划)"), "visits:plan", "➜", roles=SALES | {Role.MANAGER}, bottom=True, exact=True
+    ),
     NavItem("visits", _("Daily report (日报)"), "visits:report", "✎", roles=SALES),
     NavItem("visits", _("Evening review (笔记回顾)"), "visits:review", "☾", roles=SALES | MANAGERS),
     NavItem("visits", _("Team reports (团队日报)"), "visits:team", "☷", roles=MANAGERS),
