@@ -1,6 +1,6 @@
 """Seed a fresh database at scale and time the key pages: ``manage.py bench --customers 100000``.
 
-    python manage.py bench --customers 100000 [--repeat 30] [--seed 2026] [--keep]
+    python manage.py bench --customers 100000 [--visits 1000000] [--repeat 30] [--seed 2026] [--keep]
 
 The user's own database is never touched. The command prepares a fresh database, then runs itself
 again in a subprocess pointed at it (settings read DATABASE_URL at import time):
@@ -112,6 +112,27 @@ def _import_run(client, url: str, data: bytes):
     return client.post(response["Location"] + "confirm/", secure=True)
 
 
+def _sales1_customer_with_visits() -> str:
+    """The pre-visit brief of sales1's customer with the most recent visit."""
+    from visits.models import Visit
+
+    visit = Visit.objects.filter(salesperson__username="sales1", status="done").order_by("-done_at").first()
+    return f"/visits/brief/{visit.customer_id}/"
+
+
+def _sales1_visit() -> str:
+    from visits.models import Visit
+
+    newest = Visit.objects.filter(salesperson__username="sales1").order_by("-id")
+    return f"/visits/{newest.values_list('pk', flat=True)[0]}/"
+
+
+def _plan_of_sales1_for_manager() -> str:
+    from core.models import User
+
+    return f"/visits/?user={User.objects.get(username='sales1').pk}"
+
+
 # The registry. Keep names short: they are the table's first column and the JSON keys.
 OPERATIONS: list[Operation] = [
     Operation("today", "sales1", "/"),
@@ -128,6 +149,23 @@ OPERATIONS: list[Operation] = [
     Operation("api profile", "sales1", lambda: f"/api/customers/{_prospect_with_needs()}/profile"),
     Operation("api customers", "sales1", "/api/customers?limit=25"),
     Operation("api customers", "manager1", "/api/customers?limit=25"),
+    # visits (客户拜访): sales1 holds --visit-customers customers among --visits visits
+    Operation("visit plan (day)", "sales1", "/visits/"),
+    Operation("visit plan (week)", "sales1", "/visits/?week=1"),
+    Operation("visit plan (near me)", "sales1", "/visits/?lat=36.68&lng=117.06"),
+    Operation("visit plan (manager)", "manager1", _plan_of_sales1_for_manager),
+    Operation("visit page", "sales1", _sales1_visit),
+    Operation("pre-visit brief", "sales1", _sales1_customer_with_visits),
+    Operation("daily report", "sales1", "/visits/report/"),
+    Operation("team reports", "manager1", "/visits/team/"),
+    Operation("evening review", "manager1", "/visits/review/"),
+    Operation("check-in map", "manager1", "/visits/map/"),
+    Operation("visit analytics", "manager1", "/visits/analytics/"),
+    Operation("api visit plan", "sales1", "/api/visits/plan"),
+    Operation("api daily report", "sales1", "/api/visits/reports/today"),
+    Operation(
+        "api brief", "sales1", lambda: "/api/customers/" + _sales1_customer_with_visits().split("/")[-2] + "/brief"
+    ),
     Operation(
         "import 50,000 rows", "manager1", "/customers/import/", status=302, prepare=_import_workbook, run=_import_run
     ),
@@ -153,6 +191,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--salespeople", type=int, default=6)
         parser.add_argument("--regions", type=int, default=2)
+        parser.add_argument(
+            "--visits",
+            type=int,
+            default=1_000_000,
+            help="Visits in the database (default 1,000,000); sales1 then holds --visit-customers customers.",
+        )
+        parser.add_argument("--visit-customers", type=int, default=2000)
         parser.add_argument("--only", default="", help="Run only the operations whose name contains this text.")
         parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards.")
         parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
@@ -185,8 +230,8 @@ class Command(BaseCommand):
             raise CommandError(f"bench supports SQLite and PostgreSQL, not {db['ENGINE']}.")
         self.stdout.write(f"Bench database: {where} (fresh)")
         argv = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "bench", "--inner"]
-        for opt in ("customers", "repeat", "seed", "salespeople", "regions", "only"):
-            argv += [f"--{opt}", str(options[opt])]
+        for opt in ("customers", "repeat", "seed", "salespeople", "regions", "only", "visits", "visit_customers"):
+            argv += [f"--{opt.replace('_', '-')}", str(options[opt])]
         try:
             rc = subprocess.call(argv, env=env, cwd=settings.BASE_DIR)  # noqa: S603 - our own manage.py
         finally:
@@ -233,7 +278,7 @@ class Command(BaseCommand):
 
     # --- inner process: migrate, seed, time --------------------------------------------------------
 
-    def run_inner(self, *, customers, repeat, seed, salespeople, regions, only, **options):
+    def run_inner(self, *, customers, repeat, seed, salespeople, regions, only, visits, visit_customers, **options):
         from django.db import connection
 
         name = str(connection.settings_dict["NAME"])
@@ -248,7 +293,16 @@ class Command(BaseCommand):
         migrate_s = time.perf_counter() - started
 
         started = time.perf_counter()
-        call_command("seed", customers=customers, seed=seed, salespeople=salespeople, regions=regions, quiet=True)
+        call_command(
+            "seed",
+            customers=customers,
+            seed=seed,
+            salespeople=salespeople,
+            regions=regions,
+            visits=visits,
+            visit_customers=visit_customers,
+            quiet=True,
+        )
         seed_s = time.perf_counter() - started
 
         # PostgreSQL's autovacuum vacuums and analyses a table soon after a bulk load; do it now so
@@ -260,8 +314,15 @@ class Command(BaseCommand):
 
         from core.models import Todo, User
         from customers.models import Customer
+        from visits.models import Visit
 
-        rows = {"customers": Customer.objects.count(), "users": User.objects.count(), "todos": Todo.objects.count()}
+        rows = {
+            "customers": Customer.objects.count(),
+            "users": User.objects.count(),
+            "todos": Todo.objects.count(),
+            "visits": Visit.objects.count(),
+            "customers of sales1": Customer.objects.filter(owner__username="sales1").count(),
+        }
         header = {
             "db": vendor,
             "db_version": self._db_version(connection),
