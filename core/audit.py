@@ -6,7 +6,8 @@ an import, a job or the admin site. Who and which channel come from a context th
 middleware, the API authentication, imports and jobs set with ``audit.acting(user, channel)``.
 
 Bulk operations (``bulk_create``/``update``) bypass signals: services that use them must call
-``audit.log_bulk`` themselves (the seed command is the only exception: demo data is not audited).
+``audit.log_bulk`` themselves (the seed command is the only exception: demo data is not audited);
+rows written without model instances (``core.bulk.insert_rows``) are audited with ``log_bulk_rows``.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import decimal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models, router
 from django.db.models.signals import post_delete, post_init, post_save
+from django.utils import timezone
 
+from .bulk import columns_of, db_values, insert_rows
 from .models import AuditEntry, Channel
 
 _registry: dict[type[models.Model], tuple[str, ...]] = {}
@@ -122,8 +125,18 @@ def _write(instance, action: str, changes: dict) -> None:
     )
 
 
+_field_names: dict[type[models.Model], frozenset[str]] = {}
+
+
+def _names_of(model: type[models.Model]) -> frozenset[str]:
+    if model not in _field_names:
+        _field_names[model] = frozenset(x.name for x in model._meta.fields)
+    return _field_names[model]
+
+
 def _diff(sender, before: dict | None, instance) -> dict:
     masked = _sensitive_fields(sender)
+    names = _names_of(sender)
     out: dict[str, list] = {}
     for f in _registry[sender]:
         old = None if before is None else before.get(f)
@@ -132,7 +145,7 @@ def _diff(sender, before: dict | None, instance) -> dict:
             continue
         if before is None and new in (None, "", False):
             continue
-        name = f[:-3] if f.endswith("_id") and f[:-3] in {x.name for x in sender._meta.fields} else f
+        name = f[:-3] if f.endswith("_id") and f[:-3] in names else f
         if f in masked:
             out[name] = ["***" if old else "", "***" if new else ""]
         else:
@@ -176,6 +189,46 @@ def log_bulk(model: type[models.Model], objects, action: str) -> None:
         ],
         batch_size=1000,
     )
+
+
+def created_changes(instance) -> dict:
+    """What the audit entry of a new record holds ({field: [None, value]}), as ``log_bulk`` writes it."""
+    return _diff(type(instance), None, instance)
+
+
+def log_bulk_rows(
+    model: type[models.Model], rows: Iterable[tuple[int | None, Any, str, dict | str]], action: str
+) -> None:
+    """``log_bulk`` for rows written without model instances (``core.bulk.insert_rows``): one entry
+    per (company id, primary key, record as text, changes), written with multi-row INSERTs.
+
+    The changes are what ``created_changes`` gives for a new record: a dict, or its JSON text
+    (``json.dumps(changes)``) when many rows share all of it but a value or two."""
+    ctx = current()
+    template = AuditEntry(
+        company_id=None,
+        at=timezone.now(),
+        actor_id=ctx.actor.pk if getattr(ctx.actor, "pk", None) else None,
+        channel=ctx.channel,
+        action=action,
+        content_type_id=ContentType.objects.get_for_model(model).pk,
+        object_id="",
+        object_repr="",
+    )
+    values = db_values(template)
+    names = [f.attname for f in columns_of(AuditEntry)]
+    at_company, at_id, at_repr, at_changes = (
+        names.index(n) for n in ("company_id", "object_id", "object_repr", "changes")
+    )
+    changes_field = AuditEntry._meta.get_field("changes")
+    connection = connections[router.db_for_write(AuditEntry)]
+    out = []
+    for company_id, pk, text, changes in rows:
+        row = values.copy()
+        row[at_company], row[at_id], row[at_repr] = company_id, str(pk), text[:200]
+        row[at_changes] = changes if isinstance(changes, str) else changes_field.get_db_prep_save(changes, connection)
+        out.append(row)
+    insert_rows(AuditEntry, out)
 
 
 def log_update(instance, changes: dict) -> None:

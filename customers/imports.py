@@ -5,15 +5,10 @@
     result = import_confirm(actor=…, batch_id=…)                              # write, one transaction
 
 Nothing is written to the database before ``import_confirm``. Between the upload and the
-confirmation the parsed sheet waits in a **server-side file** ``VAR_DIR/imports/<uuid>.batch``
-tied to the user and the company:
-
-- not the session: a dealer's list of 50,000 customers is several megabytes, far beyond what a
-  session row (or a signed cookie) should carry;
-- not a model: an import batch is a scratch pad with no business meaning, and a table would need a
-  migration and a cleanup job of its own;
-- the file holds ID-card numbers, so it is encrypted with the field keys (core.sensitive), and it
-  expires after ``BATCH_TTL``; a confirmed or cancelled batch is deleted at once.
+confirmation the parsed sheet waits in a server-side file, encrypted, tied to the user, the
+company and this import; reading the file, the batch, the report and the bulk writes are shared
+with the import of industry contacts (``customers/import_base.py``, which says why a file and not
+the session or a model).
 
 The checks reuse the customer rules: ``services.customer_validate`` for name, ID-card number,
 intent grade, kind and the area fields (and, once per region, the region the user may write),
@@ -27,46 +22,56 @@ Confirming checks again what the database decides — the regions the user may w
 salespeople, mobile numbers taken meanwhile — and writes the rows shown, or nothing: when one of
 them no longer passes, the preview is refreshed and the user confirms again (``PreviewChanged``).
 The possible duplicates stay flagged as the preview showed them.
+
+A customer imported with a complete classification (``PRESET_WHEN``: work type, use and scale) gets
+its needs preset in the same transaction, as classifying it on its profile does
+(``services.needs_preset``), in bulk: ``_preset_needs``.
 """
 
 from __future__ import annotations
 
-import base64
-import csv
-import datetime as dt
-import io
+import datetime as dt  # noqa: F401 - tests patch imports.BATCH_TTL with imports.dt.timedelta
 import json
-import re
-import time
-import uuid
-import zipfile
-import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import audit, sensitive
+from core import audit, bulk, sensitive
 from core.models import AuditEntry, Channel, Region, Role, User
 from core.visibility import Action, may, visible
 
-from . import rules, services
+from . import import_base as base
+from . import method, rules, services
+from .domain import classification as cls
 from .domain import importing as imp
-from .models import Customer, CustomerContact, StatusChange
+from .domain import sensitivity as sens
+from .import_base import (  # noqa: F401 - the import's API, used by the pages, the API and the tests
+    BATCH_TTL,
+    LEVEL_LABELS,
+    MAX_BYTES,
+    MAX_ROWS,
+    QUERY_CHUNK,
+    XLSX_TYPE,
+    Analysis,
+    BatchNotFound,
+    PreviewChanged,
+    Sheet,
+    bulk_insert,
+    decode_text,
+    read_csv,
+    read_file,
+    read_xlsx,
+    table_of,
+    writable_regions,
+)
+from .models import Customer, CustomerContact, CustomerNeed, StatusChange
 
+TARGET = "customers"
 IMPORT_ROLES = (Role.MANAGER, Role.ADMIN)
-MAX_BYTES = 30 * 1024 * 1024
-MAX_ROWS = 100_000
-BATCH_TTL = dt.timedelta(hours=24)
-QUERY_CHUNK = 900  # values per IN (…): below SQLite's old 999-variable limit
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FIELD_LABELS = {
     imp.NAME: gettext_lazy("Name"),
@@ -90,15 +95,9 @@ FIELD_LABELS = {
     imp.CONTACT_TITLE: gettext_lazy("Contact person's role"),
 }
 
-# The report's sentences, by issue code. Parameters come from the analysis.
+# The report's sentences, by issue code (the shared ones in import_base). Parameters come from the analysis.
 MESSAGES = {
-    imp.Skip.BLANK: gettext_lazy("Blank row: skipped."),
-    imp.Skip.MERGED: gettext_lazy("Merged row (a heading across the columns): skipped."),
-    imp.Skip.HEADING: gettext_lazy("The headings repeated: skipped."),
-    "rule": "%(message)s",
-    "phone_invalid": gettext_lazy("“%(value)s” is not a valid mainland mobile number."),
-    "phone_extra": gettext_lazy("Only the first number is imported; “%(value)s” is left out."),
-    "phone_dup_file": gettext_lazy("The same mobile number as row %(other)s."),
+    **base.MESSAGES,
     "phone_dup_db": gettext_lazy("Customer “%(name)s” already has this mobile number."),
     "phone_dup_db_hidden": gettext_lazy("Another customer of your company already has this mobile number."),
     "id_dup_file": gettext_lazy("The same ID-card number as row %(other)s."),
@@ -112,22 +111,16 @@ MESSAGES = {
     "similar_db_hidden": gettext_lazy(
         "Possible duplicate: a customer with a near-identical name in the same area exists in a region you do not see."
     ),
-    "region_missing": gettext_lazy("No region: fill in the region column or choose a default region."),
-    "region_unknown": gettext_lazy("“%(value)s” is not a region of your company."),
-    "region_not_covered": gettext_lazy("You do not cover the region “%(value)s”."),
     "owner_unknown": gettext_lazy("No salesperson of your company is named “%(value)s”."),
     "owner_ambiguous": gettext_lazy("Several salespeople are named “%(value)s”: write the username instead."),
     "owner_other_region": gettext_lazy("The salesperson %(value)s does not cover the region %(region)s."),
-    "bad_choice": gettext_lazy("“%(value)s” is not one of: %(allowed)s."),
     "count_invalid": gettext_lazy("“%(value)s” is not a whole number."),
-    "too_long": gettext_lazy("Longer than %(max)s characters."),
     "contact_without_name": gettext_lazy("A contact person's mobile or role is given without the name."),
 }
 
 
 def message(issue: imp.Issue) -> str:
-    text = str(MESSAGES.get(issue.code, issue.code))
-    return text % issue.params if issue.params else text.replace("%%", "%")
+    return base.message(issue, MESSAGES)
 
 
 # --- who may import ------------------------------------------------------------------------------------
@@ -140,225 +133,21 @@ def may_import(user) -> bool:
     )
 
 
-def writable_regions(user):
-    """The regions an import by ``user`` may write into."""
-    regions = visible(user, Region)
-    return regions if user.has_role(Role.ADMIN) else regions.filter(pk__in=user.region_ids)
-
-
 def _check_importer(user) -> None:
     if not may_import(user):
         raise PermissionError
 
 
-# --- reading the file ----------------------------------------------------------------------------------
-
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls), or a password-protected workbook
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
-
-
-def _file_error(msg: str) -> ValidationError:
-    return ValidationError({"file": msg})
-
-
-@dataclass
-class Sheet:
-    kind: str  # "xlsx" or "csv"
-    name: str  # the worksheet, or the encoding of a CSV
-    rows: list[list]
-    merges: list[str] = field(default_factory=list)
-
-
-def _merges(archive: zipfile.ZipFile, path: str) -> list[str]:
-    """The merged ranges of a worksheet ("A1:D1"), read from its XML (read-only mode omits them)."""
-    out, tail = [], b""
-    with archive.open(path) as src:
-        while chunk := src.read(1 << 20):
-            buf = tail + chunk
-            last = 0
-            for m in _MERGE.finditer(buf):
-                out.append(m[1].decode())
-                last = m.end()
-            tail = buf[max(last, len(buf) - 200) :]
-    return out
-
-
-def _read_rows(ws, limit: int | None) -> list[list]:
-    rows = []
-    for values in ws.iter_rows(values_only=True):
-        rows.append(list(values))
-        if limit is not None and len(rows) >= limit:
-            break
-    return rows
-
-
-def read_xlsx(data: bytes) -> Sheet:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, InvalidFileException, OSError, ValueError, TypeError) as exc:
-        raise _file_error(
-            _("The file cannot be read as an Excel workbook (.xlsx): open it in Excel or WPS and save it again.")
-        ) from exc
-    try:
-        sheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")][:20]
-        if not sheets:
-            raise _file_error(_("The workbook has no worksheet."))
-        for ws in sheets:
-            ws.reset_dimensions()  # some writers record wrong dimensions; read what is there
-        # The sheet whose first rows name the most fields (a workbook often has a notes sheet first).
-        scores = []
-        for ws in sheets:
-            head = [[imp.cell_text(v) for v in r] for r in _read_rows(ws, 15)]
-            scores.append(max((imp.header_score(r) for r in head), default=0))
-        ws = sheets[scores.index(max(scores))]
-        rows = []
-        for values in ws.iter_rows(values_only=True):
-            rows.append(list(values))
-            if len(rows) > MAX_ROWS + 20:
-                raise _file_error(_("The file has more than %(max)s rows: split it.") % {"max": f"{MAX_ROWS:,}"})
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            merges = _merges(archive, ws._worksheet_path)
-        return Sheet("xlsx", ws.title, rows, merges)
-    finally:
-        wb.close()
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """The text of a CSV and its encoding: UTF-8 (with or without BOM), UTF-16, or GBK/GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GBK"
-    except UnicodeDecodeError:
-        raise _file_error(
-            _("The CSV file is neither UTF-8 nor GBK text: save it again as “CSV UTF-8” or as .xlsx.")
-        ) from None
-
-
-def read_csv(data: bytes) -> Sheet:
-    try:
-        text, encoding = decode_text(data)
-    except UnicodeDecodeError:
-        raise _file_error(
-            _("The CSV file is neither UTF-8 nor GBK text: save it again as “CSV UTF-8” or as .xlsx.")
-        ) from None
-    if "\x00" in text:
-        raise _file_error(_("Upload an Excel workbook (.xlsx) or a CSV file."))
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    rows = []
-    for row in csv.reader(io.StringIO(text, newline=""), dialect):
-        rows.append(row)
-        if len(rows) > MAX_ROWS + 20:
-            raise _file_error(_("The file has more than %(max)s rows: split it.") % {"max": f"{MAX_ROWS:,}"})
-    return Sheet("csv", encoding, rows)
-
-
-def read_file(filename: str, data: bytes) -> Sheet:
-    """The rows of an uploaded .xlsx or .csv; a clear ValidationError on the "file" field otherwise."""
-    name = (filename or "").lower()
-    if not data:
-        raise _file_error(_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise _file_error(_("The file is larger than %(mb)s MB: split it.") % {"mb": MAX_BYTES // (1024 * 1024)})
-    if data.startswith(_OLE) or name.endswith(".xls"):
-        raise _file_error(
-            _(
-                "This is an Excel 97–2003 (.xls) file or a password-protected workbook: open it in Excel or WPS, "
-                "remove the password and save it as .xlsx."
-            )
-        )
-    if data.startswith(b"PK\x03\x04"):
-        return read_xlsx(data)
-    if name.endswith((".csv", ".txt")) or "." not in name:
-        return read_csv(data)
-    raise _file_error(_("Upload an Excel workbook (.xlsx) or a CSV file."))
-
-
 # --- the stored batch ----------------------------------------------------------------------------------
 
 
-def _batch_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _batch_path(batch_id: str, suffix: str = ".batch") -> Path:
-    return _batch_dir() / f"{uuid.UUID(str(batch_id)).hex}{suffix}"
-
-
-class BatchNotFound(LookupError):
-    pass
-
-
-def _purge_expired() -> None:
-    limit = time.time() - BATCH_TTL.total_seconds()
-    for path in _batch_dir().iterdir():  # batches, claimed ones, and half-written ones of a crash
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - removed meanwhile
-            pass
-
-
-def _save(batch: dict, path: Path | None = None) -> None:
-    raw = zlib.compress(json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode(), 3)
-    token = sensitive.encrypt(base64.b64encode(raw).decode("ascii"))
-    path = path or _batch_path(batch["id"])
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(token, encoding="ascii")
-    tmp.replace(path)
-
-
-def _load_path(path: Path) -> dict:
-    try:
-        token = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        raise BatchNotFound from None
-    return json.loads(zlib.decompress(base64.b64decode(sensitive.decrypt(token))))
-
-
 def load_batch(*, actor, batch_id) -> dict:
-    """The user's own batch; BatchNotFound for another user's, an expired or unknown one."""
-    try:
-        path = _batch_path(batch_id)
-    except ValueError:
-        raise BatchNotFound from None
-    batch = _load_path(path)
-    if batch["user_id"] != actor.pk or batch["company_id"] != actor.company_id:
-        raise BatchNotFound
-    created = dt.datetime.fromisoformat(batch["created_at"])
-    if timezone.now() - created > BATCH_TTL:
-        path.unlink(missing_ok=True)
-        raise BatchNotFound
-    return batch
+    """The user's own batch of customers; BatchNotFound for another user's, an expired or unknown one."""
+    return base.load_batch(actor=actor, batch_id=batch_id, target=TARGET, ttl=BATCH_TTL)
 
 
 def import_cancel(*, actor, batch_id) -> None:
-    load_batch(actor=actor, batch_id=batch_id)
-    _batch_path(batch_id).unlink(missing_ok=True)
-
-
-def table_of(batch: dict) -> imp.Table:
-    return imp.Table(
-        header_row=batch["header_row"],
-        headings=batch["headings"],
-        rows=[(n, cells) for n, cells in batch["rows"]],
-        merged_rows=frozenset(batch["merged_rows"]),
-    )
+    base.cancel_batch(load_batch(actor=actor, batch_id=batch_id))
 
 
 # --- the analysis --------------------------------------------------------------------------------------
@@ -375,25 +164,6 @@ class Planned:
     flagged: bool = False  # a possible duplicate (warning)
 
 
-@dataclass
-class Analysis:
-    mapping_problems: list[imp.MappingProblem]
-    issues: list[imp.Issue]
-    planned: list[Planned]
-    records: int  # data rows read (skipped rows not counted)
-
-    def summary(self) -> dict:
-        rows_with = {lvl: {i.row for i in self.issues if i.level == lvl} for lvl in ("error", "warning", "skipped")}
-        return {
-            "rows": self.records,
-            "valid": len(self.planned),
-            "errors": len(rows_with["error"]),
-            "warnings": len(rows_with["warning"] - rows_with["error"]),
-            "flagged": sum(1 for p in self.planned if p.flagged),
-            "skipped": len(rows_with["skipped"]),
-        }
-
-
 _LENGTHS = {f: Customer._meta.get_field(f).max_length for f in ("name", "province", "city", "district", "address")} | {
     "contact_name": 60,
     "contact_title": 60,
@@ -405,11 +175,8 @@ class _Directory:
 
     def __init__(self, actor: User):
         self.actor = actor
-        self.regions = {r.pk: r for r in Region.objects.filter(company_id=actor.company_id)}
-        self.region_by_name: dict[str, int] = {}
-        for r in self.regions.values():
-            for key in {imp.normalize_heading(r.name), imp.normalize_heading(r.name.removesuffix("区域"))}:
-                self.region_by_name.setdefault(key, r.pk)
+        self.region_names = base.RegionNames(actor.company_id)
+        self.regions = self.region_names.regions
         self._writable: dict[int, bool] = {}
         self._classifications: dict[tuple, dict | list] = {}
         sales = (
@@ -458,9 +225,7 @@ class _Directory:
         return None, "owner_ambiguous" if ids else "owner_unknown"
 
 
-def _chunks(values: list, size: int = QUERY_CHUNK) -> Iterable[list]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
+_chunks = base.chunks
 
 
 def _area_variants(value: str) -> set[str]:
@@ -469,28 +234,13 @@ def _area_variants(value: str) -> set[str]:
     return {value, base, base + "区", base + "县", base + "市"} - {""}
 
 
-class _RowCheck:
-    """Collects the issues of one record."""
-
-    def __init__(self, rec: imp.Record, issues: list[imp.Issue]):
-        self.rec, self.issues, self.failed, self.flagged = rec, issues, False, False
-
-    def add(self, field_name: str, code: str, level: str = imp.Issue.ERROR, **params) -> None:
-        column = self.rec.columns.get(field_name)
-        self.issues.append(imp.Issue(self.rec.row, code, level, column, field_name, params))
-        if level == imp.Issue.ERROR:
-            self.failed = True
-        elif code in FLAGGING:
-            self.flagged = True
-
-
 # Warnings that make a row a possible duplicate (the user may leave those rows out).
 FLAGGING = frozenset({"id_dup_db", "id_dup_file", "similar_db", "similar_db_hidden", "similar_file"})
 
 
 @dataclass
 class _Candidate:
-    check: _RowCheck
+    check: base.RowCheck
     data: dict
     owner_id: int | None
     contact: dict | None
@@ -506,7 +256,7 @@ def analyse(*, actor: User, table: imp.Table, mapping: list[str], default_region
     directory = _Directory(actor)
     candidates = []
     for rec in records:
-        check = _RowCheck(rec, issues)
+        check = base.RowCheck(rec, issues, FLAGGING)
         candidates.append(_Candidate(check, *_check_record(check, directory, default_region_id)))
     _check_duplicates(actor, candidates)
     planned = [
@@ -514,11 +264,11 @@ def analyse(*, actor: User, table: imp.Table, mapping: list[str], default_region
         for c in candidates
         if not c.check.failed
     ]
-    issues.sort(key=lambda i: (i.row, -1 if i.column is None else i.column, i.level != imp.Issue.ERROR))
+    base.sort_issues(issues)
     return Analysis([], issues, planned, len(records))
 
 
-def _check_record(check: _RowCheck, d: _Directory, default_region_id: int | None):
+def _check_record(check: base.RowCheck, d: _Directory, default_region_id: int | None):
     rec = check.rec
     data: dict = {}
     # the customer rules: name, kind, ID-card number, grade, area fields
@@ -593,9 +343,7 @@ def _check_record(check: _RowCheck, d: _Directory, default_region_id: int | None
     region_text = rec.get(imp.REGION)
     region_id = None
     if region_text:
-        region_id = d.region_by_name.get(imp.normalize_heading(region_text)) or d.region_by_name.get(
-            imp.normalize_heading(region_text.removesuffix("区域"))
-        )
+        region_id = d.region_names.find(region_text)
         if region_id is None:
             check.add(imp.REGION, "region_unknown", value=region_text)
     elif default_region_id in d.regions:
@@ -739,15 +487,9 @@ def _store_analysis(batch: dict, actor: User) -> Analysis:
     result = analyse(
         actor=actor, table=table_of(batch), mapping=batch["mapping"], default_region_id=batch["default_region_id"]
     )
-    batch["mapping_problems"] = [
-        {"code": p.code, "field": p.field, "columns": list(p.columns)} for p in result.mapping_problems
-    ]
-    batch["issues"] = [i.as_dict() for i in result.issues]
-    batch["summary"] = result.summary()
-    batch["valid_rows"] = [p.row for p in result.planned]
+    base.store_analysis(batch, result)
     # the rows as they will be written, so that confirming needs only the database checks again
     batch["planned"] = [[p.row, p.owner_id, p.contact, p.flagged, p.customer] for p in result.planned]
-    batch["analysed_at"] = timezone.now().isoformat()
     return result
 
 
@@ -779,59 +521,33 @@ def _recheck(actor: User, batch: dict) -> list[Planned] | None:
 def import_upload(*, actor: User, filename: str, data: bytes, default_region_id: int | None = None) -> dict:
     """Read the file, recognise its columns, check every row; store the batch for the preview."""
     _check_importer(actor)
-    _check_default_region(actor, default_region_id)
-    sheet = read_file(filename, data)
-    try:
-        table = imp.make_table(sheet.rows, sheet.merges)
-    except imp.NoHeading:
-        raise _file_error(_("The file has no rows.")) from None
-    if len(table.rows) > MAX_ROWS:
-        raise _file_error(_("The file has more than %(max)s rows: split it.") % {"max": f"{MAX_ROWS:,}"})
-    _purge_expired()
-    batch = {
-        "version": 1,
-        "id": str(uuid.uuid4()),
-        "user_id": actor.pk,
-        "company_id": actor.company_id,
-        "created_at": timezone.now().isoformat(),
-        "filename": (filename or "")[-120:],
-        "kind": sheet.kind,
-        "sheet": sheet.name,
-        "header_row": table.header_row,
-        "headings": table.headings,
-        "rows": table.rows,
-        "merged_rows": sorted(table.merged_rows),
-        "mapping": imp.guess_mapping(table.headings),
-        "guessed": imp.guess_mapping(table.headings),
-        "default_region_id": default_region_id,
-    }
+    base.check_region_choice(actor, default_region_id)
+    batch = base.new_batch(
+        actor=actor,
+        target=TARGET,
+        filename=filename,
+        data=data,
+        columns=imp.CUSTOMERS,
+        default_region_id=default_region_id,
+    )
     _store_analysis(batch, actor)
-    _save(batch)
+    base.save_batch(batch)
     return batch
-
-
-def _check_default_region(actor: User, region_id: int | None) -> None:
-    if region_id is not None and not writable_regions(actor).filter(pk=region_id).exists():
-        raise ValidationError({"region": _("Choose one of the regions you cover.")})
 
 
 def import_remap(*, actor: User, batch_id, mapping: dict[int, str], default_region_id: int | None) -> dict:
     """Apply the user's choice of columns (0-based column → field or "") and check again."""
     _check_importer(actor)
     batch = load_batch(actor=actor, batch_id=batch_id)
-    _check_default_region(actor, default_region_id)
+    base.check_region_choice(actor, default_region_id)
     try:
         batch["mapping"] = imp.apply_override(batch["mapping"], mapping)
     except ValueError:
         raise ValidationError({"mapping": _("Unknown field.")}) from None
     batch["default_region_id"] = default_region_id
     _store_analysis(batch, actor)
-    _save(batch)
+    base.save_batch(batch)
     return batch
-
-
-class PreviewChanged(ValidationError):
-    """The database changed since the preview: the rows that would be imported are not the ones shown."""
 
 
 @dataclass(frozen=True)
@@ -845,13 +561,7 @@ def import_confirm(*, actor: User, batch_id, skip_flagged: bool = False) -> Impo
     """Write every valid row in one transaction (all or nothing), audited as an import."""
     _check_importer(actor)
     batch = load_batch(actor=actor, batch_id=batch_id)
-    path = _batch_path(batch_id)
-    claimed = path.with_suffix(".confirming")
-    try:
-        path.replace(claimed)  # a second click (or a second tab) finds no batch
-    except FileNotFoundError:
-        raise BatchNotFound from None
-    try:
+    with base.claimed(batch):
         if batch["mapping_problems"]:
             raise ValidationError({"mapping": _("Choose the columns first.")})
         planned = _recheck(actor, batch)  # the database may have changed since the preview
@@ -867,11 +577,6 @@ def import_confirm(*, actor: User, batch_id, skip_flagged: bool = False) -> Impo
             raise PreviewChanged(
                 _("Another customer with one of these mobile numbers was added meanwhile: check again.")
             ) from None
-    except BaseException:
-        _save(batch, claimed)
-        claimed.replace(path)
-        raise
-    claimed.unlink(missing_ok=True)
     return ImportResult(created=created, contacts=contacts, left_out=batch["summary"]["rows"] - len(rows))
 
 
@@ -914,100 +619,92 @@ def _write(actor: User, rows: list[Planned]) -> tuple[int, int]:
     ]
     bulk_insert(CustomerContact, contacts)
     audit.log_bulk(CustomerContact, contacts, AuditEntry.Action.CREATE)
+    _preset_needs(actor, customers, now)
     return len(customers), len(contacts)
 
 
-_PLAIN_FIELDS = (models.CharField, models.IntegerField, models.BooleanField, models.ForeignKey)
+# What an imported customer's classification must name for its needs to be preset at once (step 1 of
+# the method, as ``services.customer_classify`` does): the three classification dimensions of
+# SPEC §1. The further dimensions (capital, experience …) are not in a dealer's list; unknown, they
+# count as the middle, as they do on the profile.
+PRESET_WHEN = ("work_type", "use", "scale")
 
 
-def bulk_insert(model: type[models.Model], objects: list[models.Model], max_params: int = 30000) -> None:
-    """``bulk_create`` for plain new rows, without the query compiler's work on every value.
+def _preset_needs(actor: User, customers: list[Customer], now) -> int:
+    """Preset every configured need of the classified customers, in bulk.
 
-    Same effect as ``model.objects.bulk_create(objects)`` — multi-row INSERTs that return the new
-    primary keys (SQLite ≥ 3.35 and PostgreSQL), no signals, no save() — but 50,000 customers of
-    35 columns are 1.75 million values, and the compiler's per-value checks (expressions, pre_save,
-    get_db_prep_save) took most of an import's time. Here plain columns (text, numbers, booleans,
-    foreign keys) are passed as they are; the others (dates, encrypted text) go through the field's
-    own ``pre_save`` and ``get_db_prep_save`` as bulk_create does.
+    The same rows, reasons included, that ``services.needs_preset`` saves one by one, and the same
+    audit entries; but the method's configuration is read once (``method.config_for``), the preset
+    computed once per distinct classification (``domain.sensitivity.preset``, pure), and each
+    need's row and audit entry made once per classification and copied for each customer (only the
+    customer differs), then written with multi-row INSERTs: 50,000 imported customers may have
+    300,000 needs, too many to build as model instances.
     """
-    if not objects:
-        return
-    connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    plain = [isinstance(f, _PLAIN_FIELDS) and not isinstance(f, sensitive.EncryptedTextField) for f in fields]
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608 - our own table and columns, quoted; values are parameters
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    returning = f" RETURNING {quote(model._meta.pk.column)}"
-    size = max(1, max_params // len(fields))
-    with connection.cursor() as cursor:
-        for i in range(0, len(objects), size):
-            chunk = objects[i : i + size]
-            params = []
-            for obj in chunk:
-                for f, is_plain in zip(fields, plain, strict=True):
-                    if is_plain:
-                        params.append(getattr(obj, f.attname))
-                    else:
-                        params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
-            cursor.execute(head + ", ".join([one] * len(chunk)) + returning, params)
-            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+    classified = [c for c in customers if all(getattr(c, f) for f in PRESET_WHEN)]
+    if not classified:
+        return 0
+    config = method.config_for(actor.company_id)
+    points = {p.code: p for p in config.points}
+    deliverable = {code: p.default_deliverable for code, p in points.items()}
+    customer_at = [f.attname for f in bulk.columns_of(CustomerNeed)].index("customer_id")
+    marker, marker_pk = "\x00", -987_654_321  # the customer in a template, replaced in each copy
+    placeholder = Customer(pk=marker_pk, company_id=actor.company_id, name=marker)
+    # per classification: each need's row (values in the database's form), record text and audited changes
+    templates: dict[cls.Profile, list[tuple[list, str, str, str]]] = {}
+    rows, entries = [], []
+    for c in classified:
+        profile = method.profile_of(c)
+        if profile not in templates:
+            templates[profile] = []
+            for p in sens.preset(
+                profile,
+                list(points),
+                rules=config.rules,
+                templates=config.templates,
+                deliverable=deliverable,
+                settings=config.sensitivity,
+            ):
+                need = CustomerNeed(
+                    company_id=actor.company_id,
+                    customer=placeholder,
+                    need_point=points[p.need],
+                    expected=p.expected,
+                    deliverable=p.deliverable,
+                    stage=p.stage,
+                    reasons=list(p.reasons),
+                    state=CustomerNeed.State.PRESET,
+                    source=CustomerNeed.Source.PRESET,
+                    state_at=now,
+                    state_by=actor,
+                )
+                before, after = json.dumps(audit.created_changes(need)).split(str(marker_pk), 1)
+                templates[profile].append((bulk.db_values(need), str(need), before, after))
+        pk, name = c.pk, str(c)
+        for values, text, before, after in templates[profile]:
+            row = values.copy()
+            row[customer_at] = pk
+            rows.append(row)
+            entries.append((text.replace(marker, name), f"{before}{pk}{after}"))
+    pks = bulk.insert_rows(CustomerNeed, rows)
+    audit.log_bulk_rows(
+        CustomerNeed,
+        [(actor.company_id, pk, text, changes) for pk, (text, changes) in zip(pks, entries, strict=True)],
+        AuditEntry.Action.CREATE,
+    )
+    return len(rows)
 
 
 # --- workbooks to download ----------------------------------------------------------------------------
 
 
-def _workbook_bytes(wb) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-LEVEL_LABELS = {
-    imp.Issue.ERROR: gettext_lazy("error"),
-    imp.Issue.WARNING: gettext_lazy("warning"),
-    imp.Issue.SKIPPED: gettext_lazy("skipped"),
-}
-
-
 def issue_rows(batch: dict, level: str = "") -> list[dict]:
     """The report as people read it: row, column letter and heading, level, reason."""
-    headings = batch["headings"]
-    out = []
-    for d in batch["issues"]:
-        if level and d["level"] != level:
-            continue
-        issue = imp.Issue.from_dict(d)
-        out.append(
-            {
-                "row": issue.row,
-                "column": issue.column_letter,
-                "heading": headings[issue.column] if issue.column is not None else "",
-                "field": issue.field,
-                "level": issue.level,
-                "level_label": str(LEVEL_LABELS[issue.level]),
-                "code": issue.code,
-                "message": message(issue),
-            }
-        )
-    return out
+    return base.issue_rows(batch, level, message)
 
 
 def mapping_messages(batch: dict) -> list[dict]:
     """What is wrong with the choice of columns, in the reader's language."""
-    out = []
-    for p in batch["mapping_problems"]:
-        label = FIELD_LABELS[p["field"]]
-        if p["code"] == "missing":
-            text = _("No column holds “%(field)s”: choose it below.") % {"field": label}
-        else:
-            letters = "、".join(imp.column_letter(c) for c in p["columns"])
-            text = _("Columns %(columns)s are all set to “%(field)s”: keep one.") % {"columns": letters, "field": label}
-        out.append({"code": p["code"], "field": p["field"], "message": text})
-    return out
+    return base.mapping_messages(batch, FIELD_LABELS)
 
 
 def report_xlsx(*, actor: User, batch: dict) -> bytes:
@@ -1015,23 +712,10 @@ def report_xlsx(*, actor: User, batch: dict) -> bytes:
 
     ID-card numbers are masked for roles that may not see them.
     """
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Import report"))
-    headings = batch["headings"]
-    ws.append([_("Row"), _("Column"), _("Heading"), _("Level"), _("Reason"), *headings])
-    cells_of = {n: cells for n, cells in batch["rows"]}
     masked = (
-        {i for i, f in enumerate(batch["mapping"]) if f == imp.ID_NUMBER} if not sensitive.may_reveal(actor) else set()
+        [i for i, f in enumerate(batch["mapping"]) if f == imp.ID_NUMBER] if not sensitive.may_reveal(actor) else []
     )
-    for r in issue_rows(batch):
-        cells = list(cells_of.get(r["row"], []))
-        for i in masked:
-            if i < len(cells):
-                cells[i] = sensitive.mask(cells[i])
-        ws.append([r["row"], r["column"], r["heading"], r["level_label"], r["message"], *cells])
-    return _workbook_bytes(wb)
+    return base.report_xlsx(batch=batch, rows=issue_rows(batch), masked_columns=masked)
 
 
 TEMPLATE_EXAMPLE = {
@@ -1099,7 +783,7 @@ def template_xlsx(*, actor: User) -> bytes:
     accepted = accepted_values()
     for f in imp.FIELDS:
         notes.append([imp.TEMPLATE_HEADINGS[f], str(FIELD_LABELS[f]), str(accepted.get(f, "")), example.get(f, "")])
-    return _workbook_bytes(wb)
+    return base.workbook_bytes(wb)
 
 
 # --- a large workbook for the bench (manage.py bench: "import 50,000 rows") ----------------------------
@@ -1174,4 +858,4 @@ def sample_workbook(*, company_id: int, region_id: int, rows: int, seed: int = 2
             **{f: rng.choice(v) for f, v in choices.items()},
         }
         ws.append([values.get(f, "") for f in imp.FIELDS])
-    return _workbook_bytes(wb)
+    return base.workbook_bytes(wb)

@@ -24,7 +24,7 @@ from core.audit import history_rows
 from core.models import Region
 from core.visibility import Action, can, get_or_404, may, visible
 
-from . import intel, rules
+from . import imports_contacts, intel, rules
 from .domain import contacts as schema
 from .models import (
     CompetitorDealer,
@@ -253,6 +253,7 @@ def contacts(request):
         "regions": _filter_regions(user),
         "querystring_base": _querystring(f),
         "can_create": may(user, IndustryContact, Action.CHANGE),
+        "can_import": imports_contacts.may_import(user),
     }
     template = "customers/intel/contacts.html"
     if request.headers.get("HX-Request"):

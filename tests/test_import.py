@@ -833,3 +833,90 @@ def test_batches_expire(org, batch_dir, monkeypatch):
         imports.load_batch(actor=org.manager_a, batch_id=fresh["id"])
     with pytest.raises(imports.BatchNotFound):
         imports.load_batch(actor=org.manager_a, batch_id="not-a-uuid")
+
+
+# --- needs preset at import ----------------------------------------------------------------------------
+
+
+def _classified_csv(rows: list[tuple[str, str, str, str, str]]) -> bytes:
+    lines = ["姓名,手机,区域,工程类别,用途,规模"] + [",".join((*r[:2], "鲁中区域", *r[2:])) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_imported_classified_customer_has_its_needs_preset_with_their_reasons(org):
+    from customers import method, services
+    from customers.models import CustomerNeed, NeedPoint
+
+    data = _classified_csv(
+        [
+            ("张大个体", "13900009711", "工程类", "租赁", "个体户"),
+            ("王家工程队", "13900009712", "路桥", "自用", "工程队"),
+            ("李未分类", "13900009713", "", "", "个体户"),  # incomplete: no preset
+        ]
+    )
+    batch = imports.import_upload(actor=org.manager_a, filename="x.csv", data=data)
+    assert batch["summary"]["valid"] == 3
+    audit0 = AuditEntry.objects.count()
+    imports.import_confirm(actor=org.manager_a, batch_id=batch["id"])
+    points = NeedPoint.objects.filter(company=org.company, active=True).count()
+    individual = Customer.objects.get(phone="13900009711")
+    team = Customer.objects.get(phone="13900009712")
+    assert not CustomerNeed.objects.filter(customer__phone="13900009713").exists()
+    assert CustomerNeed.objects.filter(customer__in=[individual, team]).count() == 2 * points
+    # the same needs as the profile's preset (services.needs_preset on a twin classified by hand)
+    twin = make_customer(org.manager_a, region=org.region_a, name="对照个体户")
+    services.customer_classify(
+        actor=org.manager_a, customer=twin, work_type="engineering", use="rental", scale="individual"
+    )
+
+    def needs_of(customer):
+        return {
+            n.need_point.code: (n.expected, n.deliverable, n.stage, n.reasons, n.state, n.source, n.state_by_id)
+            for n in CustomerNeed.objects.filter(customer=customer).select_related("need_point")
+        }
+
+    imported = needs_of(individual)
+    assert imported == needs_of(twin) and len(imported) == points
+    config = method.config_for(org.company.pk)
+    scale_rule = next(r.title for r in config.rules if any(e.dimension == "scale" for e in r.effects))
+    assert imported["price"][3] == [scale_rule] and imported["price"][4:6] == ("preset", "preset")
+    assert imported["price"][0] > needs_of(team)["price"][0]  # an individual is more price-sensitive
+    assert imported["price"][6] == org.manager_a.pk
+    # audited as the import, with what save() records
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(CustomerNeed)
+    entries = AuditEntry.objects.filter(pk__gt=0, content_type=ct).order_by("id")
+    mine = [e for e in entries if e.channel == Channel.IMPORT]
+    assert len(mine) == 2 * points and AuditEntry.objects.filter(channel=Channel.IMPORT).count() >= 2 * points
+    need = CustomerNeed.objects.select_related("need_point").get(customer=individual, need_point__code="price")
+    entry = next(e for e in mine if e.object_id == str(need.pk))
+    assert (entry.actor_id, entry.action, entry.object_repr) == (org.manager_a.pk, "create", str(need))
+    by_save = next(
+        e for e in entries if e.object_id == str(CustomerNeed.objects.get(customer=twin, need_point__code="price").pk)
+    )
+    assert entry.changes.keys() == by_save.changes.keys()
+    assert entry.changes["customer"] == [None, individual.pk]
+    assert {k: v for k, v in entry.changes.items() if k not in ("customer", "state_at")} == {
+        k: v for k, v in by_save.changes.items() if k not in ("customer", "state_at")
+    }
+    assert AuditEntry.objects.count() > audit0
+
+
+def test_presetting_at_import_costs_no_query_per_row(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers import method
+
+    method.config_for(org.company.pk)  # the defaults installed once
+    combos = [("工程类", "租赁", "个体户"), ("矿山类", "自用", "工程队"), ("路桥", "自用", "工程承建公司")]
+
+    def queries(n: int, start: int) -> int:
+        rows = [(f"客户{start + i}", f"139{start + i:08d}", *combos[i % 3]) for i in range(n)]
+        batch = imports.import_upload(actor=org.manager_a, filename="x.csv", data=_classified_csv(rows))
+        with CaptureQueriesContext(connection) as ctx:
+            imports.import_confirm(actor=org.manager_a, batch_id=batch["id"])
+        return len(ctx.captured_queries)
+
+    assert queries(3, 1000) == queries(60, 2000)

@@ -1,5 +1,10 @@
 """Reading a dealer's own customer spreadsheet, as plain Python (no Django).
 
+The headings, the cells, the table and the report's issues serve every import; what one import
+reads is a ``Columns`` (its fields and the headings naming them): the customers' is ``CUSTOMERS``
+(and the module-level ``match_heading``, ``guess_mapping`` … use it), the industry contacts' is
+built in ``domain.contact_import``.
+
 What a spreadsheet kept by hand looks like, and what this module makes of it:
 
 - a title row or two above the headings ("2024年客户名单", merged across the columns): the heading row
@@ -29,7 +34,7 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from .. import rules
@@ -209,8 +214,6 @@ def _norm(text: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
 
 
-ALIASES: dict[str, str] = {_norm(a): f for f, aliases in _ALIASES.items() for a in aliases}
-_CONTAINED_ALIASES = sorted(((_norm(a), ALIASES[_norm(a)]) for a in _CONTAINED), key=lambda p: -len(p[0]))
 _BRACKETED = re.compile(r"[(\[<【《]([^)\]>】》]*)[)\]>】》]")
 
 
@@ -218,48 +221,11 @@ def normalize_heading(text: str) -> str:
     return _norm(text or "")
 
 
-def match_heading(text: str) -> str | None:
-    """The field a heading names, ``IGNORE`` for a known non-field, ``None`` when unknown.
-
-    Tried in turn: the whole heading, the heading without its bracketed notes, each note
-    ("ID-card number (身份证号)"), then the longest known word inside it ("客户手机1" → phone).
-    """
+def variants(text: str) -> list[str]:
+    """A label as written, without its bracketed notes, and each note:
+    "Contractor (工程承包商)" → ["Contractor (工程承包商)", "Contractor  ", "工程承包商"]."""
     text = unicodedata.normalize("NFKC", text or "")
-    outside = _BRACKETED.sub(" ", text)
-    candidates = [_norm(text), _norm(outside), *(_norm(m) for m in _BRACKETED.findall(text))]
-    for c in candidates:
-        if c and c in ALIASES:
-            return ALIASES[c]
-    base = _norm(outside)
-    for alias, target in _CONTAINED_ALIASES:
-        if alias in base:
-            return target
-    return None
-
-
-def guess_mapping(headings: Sequence[str]) -> list[str]:
-    """The field of each column (``IGNORE`` when none); a field goes to the first column naming it."""
-    taken: set[str] = set()
-    out = []
-    for heading in headings:
-        target = match_heading(heading) or IGNORE
-        if target in taken:
-            target = IGNORE
-        if target:
-            taken.add(target)
-        out.append(target)
-    return out
-
-
-def apply_override(mapping: Sequence[str], override: dict[int, str]) -> list[str]:
-    """The user's choice wins for the columns they set (0-based index → field or ``IGNORE``)."""
-    out = list(mapping)
-    for index, target in override.items():
-        if 0 <= index < len(out):
-            if target not in FIELDS and target != IGNORE:
-                raise ValueError(f"unknown field {target!r}")
-            out[index] = target
-    return out
+    return [text, _BRACKETED.sub(" ", text), *_BRACKETED.findall(text)]
 
 
 @dataclass(frozen=True)
@@ -269,31 +235,124 @@ class MappingProblem:
     columns: tuple[int, ...] = ()
 
 
+class Columns:
+    """What one kind of import reads: its fields, the required ones, and the headings naming them.
+
+    ``aliases`` maps a field (``IGNORE`` for known non-fields) to the headings that name it;
+    ``contained`` are aliases also found inside a longer heading ("客户手机1" → phone). The customer
+    import's columns are ``CUSTOMERS``; the industry contacts' are built in ``domain.contact_import``.
+    """
+
+    def __init__(
+        self,
+        fields: Sequence[str],
+        required: Sequence[str],
+        aliases: dict[str, Sequence[str]],
+        contained: Sequence[str] = (),
+    ):
+        self.fields = tuple(fields)
+        self.required = tuple(required)
+        self.aliases: dict[str, str] = {}
+        for target, names in aliases.items():
+            for name in names:
+                key = _norm(name)
+                if key:
+                    self.aliases.setdefault(key, target)  # the first field naming a heading keeps it
+        self.contained = sorted(((_norm(a), self.aliases[_norm(a)]) for a in contained), key=lambda p: -len(p[0]))
+
+    def match(self, text: str) -> str | None:
+        """The field a heading names, ``IGNORE`` for a known non-field, ``None`` when unknown.
+
+        Tried in turn: the whole heading, the heading without its bracketed notes, each note
+        ("ID-card number (身份证号)"), then the longest known word inside it ("客户手机1" → phone).
+        """
+        text = unicodedata.normalize("NFKC", text or "")
+        outside = _BRACKETED.sub(" ", text)
+        candidates = [_norm(text), _norm(outside), *(_norm(m) for m in _BRACKETED.findall(text))]
+        for c in candidates:
+            if c and c in self.aliases:
+                return self.aliases[c]
+        base = _norm(outside)
+        for alias, target in self.contained:
+            if alias in base:
+                return target
+        return None
+
+    def guess(self, headings: Sequence[str]) -> list[str]:
+        """The field of each column (``IGNORE`` when none); a field goes to the first column naming it."""
+        taken: set[str] = set()
+        out = []
+        for heading in headings:
+            target = self.match(heading) or IGNORE
+            if target in taken:
+                target = IGNORE
+            if target:
+                taken.add(target)
+            out.append(target)
+        return out
+
+    def override(self, mapping: Sequence[str], override: dict[int, str]) -> list[str]:
+        """The user's choice wins for the columns they set (0-based index → field or ``IGNORE``)."""
+        out = list(mapping)
+        for index, target in override.items():
+            if 0 <= index < len(out):
+                if target not in self.fields and target != IGNORE:
+                    raise ValueError(f"unknown field {target!r}")
+                out[index] = target
+        return out
+
+    def check(self, mapping: Sequence[str]) -> list[MappingProblem]:
+        problems = [MappingProblem("missing", f) for f in self.required if f not in mapping]
+        for f in self.fields:
+            cols = tuple(i for i, m in enumerate(mapping) if m == f)
+            if len(cols) > 1:
+                problems.append(MappingProblem("twice", f, cols))
+        return problems
+
+    def score(self, cells: Sequence[str]) -> int:
+        """How many distinct fields a row's cells name."""
+        return len({f for c in cells if c and (f := self.match(c))})
+
+    def detect_header(self, rows: Sequence[Sequence[str]], scan: int = 15) -> int | None:
+        """Index of the heading row among the first ``scan`` rows: the one naming the most fields.
+
+        ``None`` when no row names any field (not a list of ours, or headings we do not know).
+        """
+        best, best_score = None, 0
+        for i, cells in enumerate(rows[:scan]):
+            score = self.score(cells)
+            if score > best_score:
+                best, best_score = i, score
+        return best
+
+
+CUSTOMERS = Columns(FIELDS, REQUIRED, _ALIASES, _CONTAINED)
+ALIASES: dict[str, str] = CUSTOMERS.aliases
+
+
+# The customer import's columns, as functions (the contacts' import calls its own ``Columns``).
+def match_heading(text: str) -> str | None:
+    return CUSTOMERS.match(text)
+
+
+def guess_mapping(headings: Sequence[str]) -> list[str]:
+    return CUSTOMERS.guess(headings)
+
+
+def apply_override(mapping: Sequence[str], override: dict[int, str]) -> list[str]:
+    return CUSTOMERS.override(mapping, override)
+
+
 def check_mapping(mapping: Sequence[str]) -> list[MappingProblem]:
-    problems = [MappingProblem("missing", f) for f in REQUIRED if f not in mapping]
-    for f in FIELDS:
-        cols = tuple(i for i, m in enumerate(mapping) if m == f)
-        if len(cols) > 1:
-            problems.append(MappingProblem("twice", f, cols))
-    return problems
+    return CUSTOMERS.check(mapping)
 
 
 def header_score(cells: Sequence[str]) -> int:
-    """How many distinct fields a row's cells name."""
-    return len({f for c in cells if c and (f := match_heading(c))})
+    return CUSTOMERS.score(cells)
 
 
 def detect_header(rows: Sequence[Sequence[str]], scan: int = 15) -> int | None:
-    """Index of the heading row among the first ``scan`` rows: the one naming the most fields.
-
-    ``None`` when no row names any field (not a customer list, or headings we do not know).
-    """
-    best, best_score = None, 0
-    for i, cells in enumerate(rows[:scan]):
-        score = header_score(cells)
-        if score > best_score:
-            best, best_score = i, score
-    return best
+    return CUSTOMERS.detect_header(rows, scan)
 
 
 # --- cells --------------------------------------------------------------------------------------------
@@ -326,6 +385,14 @@ def cell_text(value) -> str:
     if not text.isascii():  # the customer rules' clean text: full-width digits and letters folded
         text = rules.clean_text(text).translate(_INVISIBLE)
     return " ".join(text.split())  # str.split() knows every Unicode space
+
+
+def cell_lines(value) -> str:
+    """``cell_text`` keeping the line breaks inside a cell (a note of several lines, a list typed one
+    item per line): each line cleaned, blank lines dropped."""
+    if not isinstance(value, str) or ("\n" not in value and "\r" not in value):
+        return cell_text(value)
+    return "\n".join(t for line in value.splitlines() if (t := cell_text(line)))
 
 
 def clean_name(text: str) -> str:
@@ -394,15 +461,25 @@ class NoHeading(ValueError):
     """The sheet has no row with anything in it."""
 
 
-def make_table(raw_rows: Iterable[Sequence], merges: Iterable[str] = (), *, scan: int = 15) -> Table:
+def make_table(
+    raw_rows: Iterable[Sequence],
+    merges: Iterable[str] = (),
+    *,
+    scan: int = 15,
+    columns: Columns | None = None,
+    keep_lines: bool = False,
+) -> Table:
     """Clean every cell, find the heading row, spread merged cells, drop trailing blank rows.
 
     ``raw_rows`` are the sheet's rows from row 1 (cell values as the reader gives them);
-    ``merges`` are the merged ranges in Excel notation ("A1:D1").
+    ``merges`` are the merged ranges in Excel notation ("A1:D1"); ``columns`` the import's fields
+    (the customers' by default), whose headings tell the heading row. With ``keep_lines`` the
+    cells keep their line breaks (``cell_lines``) for the fields that want them (see ``records``).
     """
     raw_rows = list(raw_rows)
-    rows = [[cell_text(v) for v in r] for r in raw_rows]
-    index = detect_header(rows, scan)
+    clean = cell_lines if keep_lines else cell_text
+    rows = [[clean(v) for v in r] for r in raw_rows]
+    index = (columns or CUSTOMERS).detect_header(rows, scan)
     if index is None:  # headings we do not know: the first non-blank row, for the user to map
         index = next((i for i, r in enumerate(rows) if any(r)), None)
         if index is None:
@@ -490,8 +567,11 @@ class Record:
         return self.values.get(name, "")
 
 
-def records(table: Table, mapping: Sequence[str]) -> tuple[list[Record], list[Issue]]:
-    """The data rows as records, and the rows skipped (blank, merged, repeated headings)."""
+def records(table: Table, mapping: Sequence[str], keep_lines: Container[str] = ()) -> tuple[list[Record], list[Issue]]:
+    """The data rows as records, and the rows skipped (blank, merged, repeated headings).
+
+    A cell's line breaks (a table made with ``keep_lines``) stay for the fields in ``keep_lines``
+    and become spaces elsewhere."""
     cols = {f: i for i, f in enumerate(mapping) if f and i < len(table.headings)}
     heading_key = [normalize_heading(h) for h in table.headings]
     probe = next((i for i, k in enumerate(heading_key) if k), 0)  # one cell tells a heading row apart
@@ -510,7 +590,10 @@ def records(table: Table, mapping: Sequence[str]) -> tuple[list[Record], list[Is
         ):
             skipped.append(Issue(number, Skip.HEADING, Issue.SKIPPED))
             continue
-        values = {f: cells[i] for f, i in cols.items()}
+        values = {
+            f: cells[i] if f in keep_lines or "\n" not in cells[i] else cells[i].replace("\n", " ")
+            for f, i in cols.items()
+        }
         if not any(values.values()):
             skipped.append(Issue(number, Skip.BLANK, Issue.SKIPPED))  # data only in ignored columns
             continue
