@@ -17,4 +17,15 @@ def pool_sweep_task() -> dict:
     return pool_sweep().as_dict()
 
 
+@task()
+def preset_imported_needs(actor_id: int, customer_ids: list[int]) -> int:
+    """After a large import: preset the needs of the imported classified customers."""
+    from core.models import User
+
+    from .imports import preset_imported
+
+    actor = User.objects.filter(pk=actor_id).first()
+    return preset_imported(actor=actor, customer_ids=customer_ids) if actor is not None else 0
+
+
 periodic("customers.pool_sweep", "customers.tasks.pool_sweep_task", daily_at=dt.time(1, 30))

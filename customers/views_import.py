@@ -279,6 +279,10 @@ def _confirm(request, flow: Flow, batch):
             "contacts": result.contacts,
             "left": result.left_out,
         }
+        if getattr(result, "preset_later", 0):
+            text += " " + _("The needs of %(n)s classified customers are being preset in the background.") % {
+                "n": result.preset_later
+            }
     messages.success(request, text)
     return redirect(flow.done)
 

@@ -920,3 +920,35 @@ def test_presetting_at_import_costs_no_query_per_row(org):
         return len(ctx.captured_queries)
 
     assert queries(3, 1000) == queries(60, 2000)
+
+
+def test_a_large_import_leaves_the_preset_to_the_worker(org, monkeypatch, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    from customers.models import CustomerNeed
+    from customers.tasks import preset_imported_needs
+
+    monkeypatch.setattr(imports, "PRESET_NOW_MAX", 1)
+    data = _classified_csv(
+        [
+            ("大客户甲", "13900009721", "工程类", "租赁", "个体户"),
+            ("大客户乙", "13900009722", "矿山类", "自用", "工程队"),
+        ]
+    )
+    batch = imports.import_upload(actor=org.manager_a, filename="x.csv", data=data)
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.import_confirm(actor=org.manager_a, batch_id=batch["id"])
+    imported = list(Customer.objects.filter(phone__in=["13900009721", "13900009722"]).order_by("pk"))
+    assert len(imported) == 2
+    assert not CustomerNeed.objects.filter(customer__in=imported).exists()  # not in the import's transaction
+    queued = DBTaskResult.objects.get(task_path="customers.tasks.preset_imported_needs")
+    assert queued.args_kwargs["args"] == [org.manager_a.pk, [c.pk for c in imported]]
+    # the worker's run presets them, audited as the import; a second run changes nothing
+    preset_imported_needs.call(org.manager_a.pk, [c.pk for c in imported])
+    count = CustomerNeed.objects.filter(customer__in=imported).count()
+    assert count > 0 and set(CustomerNeed.objects.filter(customer__in=imported).values_list("state", flat=True)) == {
+        "preset"
+    }
+    assert AuditEntry.objects.filter(channel=Channel.IMPORT, content_type__model="customerneed").count() == count
+    preset_imported_needs.call(org.manager_a.pk, [c.pk for c in imported])
+    assert CustomerNeed.objects.filter(customer__in=imported).count() == count
