@@ -983,16 +983,16 @@ class _Writer:
         }[key]
         if instance is None:
             obj = create(actor=self.actor, **data)
-            verb = _("recorded")
+            sentence = _("%(what)s recorded: %(obj)s")
         else:
             obj = update(instance, **data)
-            verb = _("updated")
+            sentence = _("%(what)s updated: %(obj)s")
         label = {
             "dealers": _("Competitor dealer"),
             "machines": _("Competitor machine"),
             "salespeople": _("Competitor salesperson"),
         }[key]
-        self.said("competitors", f"{label} {verb}: {obj}")
+        self.said("competitors", sentence % {"what": label, "obj": obj})
 
 
 def _show(value) -> str:
