@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import ExifTags, Image
@@ -27,6 +27,15 @@ from visits import rules
 from visits.method import settings_for
 from visits.models import Visit, VisitPhoto, VisitSettings
 from visits.services import visit_open
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The services' messages are matched by their English source text here (a page shows them in
+    the user's language: zh-Hans by default, see the browser tests)."""
+    with translation.override("en"):
+        yield
+
 
 # 济南市历城区 — a customer's yard, and points north of it (1e-3 degree of latitude ≈ 111 m)
 YARD = (Decimal("36.680100"), Decimal("117.063400"))
