@@ -544,3 +544,28 @@ def test_api_flagged_list(org, api_as):
     assert api_as(org.manager_a).get("/api/visits/flagged?day=2026-13-01").status_code == 400
     assert api_as(org.manager_a).get("/api/visits/flagged?dya=2026-01-01").status_code == 400
     assert api_as(org.sales_a1).get("/api/visits/flagged").status_code == 403
+
+
+def test_a_check_in_never_checked_out_is_closed_and_flagged_at_night(org):
+    from visits.tasks import close_forgotten_checkins_task
+
+    now = timezone.now()
+    yesterday = now - dt.timedelta(days=1)
+    forgotten = visit_open(actor=org.sales_a1, customer=org.cust_a1)
+    Visit.objects.filter(pk=forgotten.pk).update(checkin_at=yesterday)
+    today = visit_open(actor=org.sales_a2, customer=org.cust_a2)
+    Visit.objects.filter(pk=today.pk).update(checkin_at=now)
+    done = visit_open(actor=org.sales_b1, customer=org.cust_b1)
+    Visit.objects.filter(pk=done.pk).update(checkin_at=yesterday, checkout_at=yesterday + dt.timedelta(minutes=40))
+
+    assert svc.close_forgotten_checkins(now=now) == 1
+    forgotten.refresh_from_db()
+    assert forgotten.status == Visit.Status.DONE and forgotten.checkout_missing and forgotten.flagged
+    assert "Not checked out" in forgotten.flag_reason or "未签退" in forgotten.flag_reason
+    assert forgotten.checkout_at is None and forgotten.minutes_on_site is None  # unknown, not zero
+    org.cust_a1.refresh_from_db()
+    assert org.cust_a1.last_followup_at == yesterday  # the visit counts from its check-in
+    today.refresh_from_db()
+    assert today.status == Visit.Status.PLANNED and not today.checkout_missing  # still on site
+    # the next night leaves it alone; the task runs the same service
+    assert close_forgotten_checkins_task.call() == 0

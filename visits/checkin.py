@@ -380,3 +380,35 @@ def flagged_checkins(user: User, day: dt.date):
         .select_related("customer", "salesperson")
         .order_by("-checkin_at", "-id")
     )
+
+
+# ------------------------------------------------------------------------------------------ nightly
+def close_forgotten_checkins(now=None) -> int:
+    """Nightly: a check-in of an earlier day never checked out still counts as a visit made (the
+    customer's follow-up moves to the check-in), but its time on site is unknown and it is flagged
+    for the manager. Returns how many visits were closed."""
+    from core import audit
+    from core.models import Channel
+
+    from .services import record_done
+
+    now = now or timezone.now()
+    start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    forgotten = (
+        Visit.objects.filter(checkin_at__lt=start_of_today, checkout_at__isnull=True, checkout_missing=False)
+        .exclude(status=Visit.Status.CANCELLED)
+        .select_related("customer")
+        .order_by("pk")
+    )
+    closed = 0
+    with audit.acting(None, Channel.JOB):
+        for visit in forgotten.iterator(chunk_size=500):
+            with transaction.atomic():
+                reason = _("Not checked out: time on site unknown.")
+                visit.flagged = True
+                visit.flag_reason = (f"{visit.flag_reason}；{reason}" if visit.flag_reason else reason)[:200]
+                visit.checkout_missing = True
+                visit.save(update_fields=["flagged", "flag_reason", "checkout_missing", "updated_at"])
+                record_done(visit=visit, at=visit.checkin_at)
+            closed += 1
+    return closed

@@ -145,6 +145,7 @@ class Visit(models.Model):
     checkout_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     checkout_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     checkout_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkout_missing = models.BooleanField(_("never checked out"), default=False)
     done_at = models.DateTimeField(_("visited at"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=5, choices=Result.choices, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -69,6 +69,11 @@ def visit_done(*, actor: User, visit: Visit, at: dt.datetime | None = None) -> V
     public pool's clock (``customers.pool``) reads it."""
     if not can(actor, visit, Action.CHANGE):
         raise PermissionError
+    return record_done(visit=visit, at=at)
+
+
+def record_done(*, visit: Visit, at: dt.datetime | None = None) -> Visit:
+    """``visit_done`` without the permission check, for jobs (the caller decides)."""
     at = at or timezone.now()
     if visit.status != Visit.Status.DONE:
         visit.status = Visit.Status.DONE
