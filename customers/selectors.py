@@ -61,6 +61,23 @@ def customer_search(user, *, action=Action.LIST, **filters):
     return qs.filter(**exact).order_by(*order)
 
 
+def first_rows(user, qs, *, sort: str = ""):
+    """For a salesperson's list (own customers OR the public pool, newest first), a function
+    ``top -> queryset`` restricted to the rows that can be among the first ``top``: the first ``top``
+    of each half, read through its own index. SQLite cannot use an index to order an OR, and would
+    sort every visible row for each page. None when the list is not of that shape."""
+    if sort or user.role_set != {"salesperson"}:
+        return None
+    order = SORTS[""]
+    own = qs.filter(owner=user).order_by(*order).values("pk")
+    pool = qs.filter(in_pool=True).order_by(*order).values("pk")
+
+    def narrowed(top: int):
+        return qs.filter(Q(pk__in=own[:top]) | Q(pk__in=pool[:top]))
+
+    return narrowed
+
+
 SORTS = {
     "": ("-updated_at", "-id"),
     "grade": (F("grade").desc(nulls_last=True), "-updated_at", "-id"),

@@ -20,6 +20,24 @@ from .forms import CustomerForm
 from .models import Customer
 
 
+class FirstRowsPaginator(Paginator):
+    """A paginator that reads a page from ``narrow(top)`` (see selectors.first_rows) when given."""
+
+    def __init__(self, object_list, per_page, *, narrow=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.narrow = narrow
+
+    def page(self, number):
+        if self.narrow is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.narrow(top)[bottom:top], number, self)
+
+
 def _filter_form(request) -> CustomerFilterForm:
     form = CustomerFilterForm(request.GET, user=request.user)
     form.is_valid()  # invalid filters are shown as errors and left out
@@ -28,8 +46,11 @@ def _filter_form(request) -> CustomerFilterForm:
 
 def customer_list(request):
     form = _filter_form(request)
-    qs = selectors.customer_search(request.user, **form.filters())
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    filters = form.filters()
+    qs = selectors.customer_search(request.user, **filters)
+    page = FirstRowsPaginator(
+        qs, 25, narrow=selectors.first_rows(request.user, qs, sort=filters.get("sort", ""))
+    ).get_page(request.GET.get("page"))
     items = form.querystring_items()
     advanced = {"tier", "owner", "region", "city", "district", "fits", *CustomerFilterForm.base_fields} - {
         "q",

@@ -85,3 +85,32 @@ def test_sorting_by_grade_and_by_longest_without_follow_up(org, client_as):
     # grades: a1 6, a2 3, pool 1 — highest first
     assert order("grade") == [org.cust_a1.name, org.cust_a2.name, org.cust_pool.name]
     assert order("followup") == [org.cust_a2.name, org.cust_a1.name, org.cust_pool.name]
+
+
+def test_a_salespersons_pages_read_each_half_by_its_index_and_match_the_plain_order(org, client_as):
+    """Own customers OR the pool, newest first: every page is what sorting all visible rows gives."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from customers import selectors
+    from customers.models import Customer
+    from tests.factories import make_customer
+
+    start = timezone.now() - dt.timedelta(days=10)
+    for i in range(60):
+        c = make_customer(org.manager_a, region=org.region_a, owner=org.sales_a1 if i % 3 else None, name=f"翻页{i}")
+        # interleave own and pool customers in time, with ties on updated_at broken by id
+        Customer.objects.filter(pk=c.pk).update(updated_at=start + dt.timedelta(hours=i // 2))
+    qs = selectors.customer_search(org.sales_a1)
+    assert selectors.first_rows(org.sales_a1, qs) is not None
+    expected = list(qs.values_list("name", flat=True))
+    assert len(expected) > 50
+    client = client_as(org.sales_a1)
+    seen = []
+    for number in (1, 2, 3):
+        page = client.get(f"/customers/?page={number}").context["page_obj"]
+        seen += [c.name for c in page.object_list]
+    assert seen == expected[: len(seen)] and len(seen) == len(expected)
+    # a manager's list (one region) is not split
+    assert selectors.first_rows(org.manager_a, selectors.customer_search(org.manager_a)) is None
