@@ -40,8 +40,11 @@ def _row_context(today: dt.date) -> dict:
 
 
 def today(request):
+    from .today import panels_for
+
     buckets = selectors.today_buckets(request.user)
-    return render(request, "core/today.html", _row_context(buckets.today) | {"b": buckets})
+    ctx = _row_context(buckets.today) | {"b": buckets, "panels": panels_for(request.user, buckets.today)}
+    return render(request, "core/today.html", ctx)
 
 
 def _todo_response(request, todo, **extra):
