@@ -544,6 +544,7 @@ _VOLUME_CONSTANTS = {
     "checkin_reason": "''",
     "flagged": "FALSE",
     "flag_reason": "''",
+    "checkout_missing": "FALSE",
 }
 
 
@@ -560,6 +561,7 @@ _VOLUME_PY_CONSTANTS = {
     "checkin_reason": "",
     "flagged": False,
     "flag_reason": "",
+    "checkout_missing": False,
 }
 
 
