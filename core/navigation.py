@@ -26,6 +26,7 @@ class NavItem:
 GROUPS = [
     ("today", _("Today")),
     ("customers", _("Customer cognition (客户认知)")),
+    ("pitch", _("Product pitch (产品推介)")),
     ("visits", _("Visits (客户拜访)")),
     ("system", _("System")),
 ]

@@ -235,6 +235,8 @@ POLICIES: dict[str, Policy] = {
             ("customers.SegmentFit", "company"),
             ("customers.PoolRule", "company"),
             ("pitch.Product", "company"),
+            ("pitch.SellingPoint", "company"),
+            ("pitch.Price", "company"),
             ("visits.VisitSettings", "company"),
             ("visits.ChecklistItem", "company"),
         )

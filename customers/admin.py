@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from core.admin import VisibleAdmin, VisibleChoices
-from pitch.models import Product
 
 from .models import (
     Customer,
@@ -72,11 +71,6 @@ class GradeCriterionAdmin(CompanyScopedAdmin):
 @admin.register(PoolRule)
 class PoolRuleAdmin(CompanyScopedAdmin):
     list_display = ("grade", "days", "warn_days")
-
-
-@admin.register(Product)
-class ProductAdmin(CompanyScopedAdmin):
-    list_display = ("code", "name", "tonnage", "active")
 
 
 @admin.register(SegmentFit)

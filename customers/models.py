@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import audited
 from core.models import Branch, Company, Region
 from core.sensitive import EncryptedTextField
+from pitch.specs import MachineSpecs
 
 from . import rules
 from .domain import classification as cls
@@ -568,8 +569,10 @@ class CompetitorDealer(models.Model):
         return self.name
 
 
-class CompetitorMachine(models.Model):
-    """A competing machine model (竞品机型): what it offers and what customers say of it."""
+class CompetitorMachine(MachineSpecs):
+    """A competing machine model (竞品机型): what it offers and what customers say of it. The
+    structured specifications (pitch.specs.MachineSpecs) are the same as our products', so any of
+    ours compares with it side by side; ``specs`` keeps the free-text notes."""
 
     company = _company_fk()
     dealer = models.ForeignKey(

@@ -6,6 +6,7 @@ from customers.api import router as customers_router
 from customers.api_import import router as customers_import_router
 from customers.api_intel import router as customers_intel_router
 from customers.api_pool import router as customers_pool_router
+from pitch.api import router as pitch_router
 from visits.api_checkin import router as visits_checkin_router
 from visits.api_notes import router as visits_notes_router
 from visits.api_plan import router as visits_plan_router
@@ -16,6 +17,7 @@ api.add_router("/", customers_import_router)  # before /customers/{customer_id} 
 api.add_router("/", customers_router)
 api.add_router("/", customers_pool_router)
 api.add_router("/", customers_intel_router)
+api.add_router("/", pitch_router)
 api.add_router("/", visits_plan_router)
 api.add_router("/", visits_checkin_router)
 api.add_router("/", visits_notes_router)

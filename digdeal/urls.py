@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("customers/", include("customers.urls")),
+    path("pitch/", include("pitch.urls")),
     path("visits/", include("visits.urls")),
     path("", include("core.urls")),
 ]

@@ -138,6 +138,8 @@ CONFIG = (
     "customers.SegmentFit",
     "customers.PoolRule",
     "pitch.Product",
+    "pitch.SellingPoint",
+    "pitch.Price",
     "visits.VisitSettings",
     "visits.ChecklistItem",
 )
@@ -341,7 +343,7 @@ def cognition_rows(org, other) -> dict:
     from django.utils import timezone
 
     from customers import models as cm
-    from pitch.models import Product
+    from pitch.models import Price, Product, SellingPoint
     from visits.models import ChecklistItem, VisitSettings
 
     now = timezone.now()
@@ -358,6 +360,12 @@ def cognition_rows(org, other) -> dict:
         c["presettemplate"] = cm.PresetTemplate.objects.create(company=company, code="t", title="模板")
         c["gradecriterion"] = cm.GradeCriterion.objects.create(company=company, grade=9, text="即将购买")
         c["product"] = Product.objects.create(company=company, code="HY65-9", name="小挖")
+        c["sellingpoint"] = SellingPoint.objects.create(
+            company=company, product=c["product"], dimension="core", title="省油"
+        )
+        c["price"] = Price.objects.create(
+            company=company, product=c["product"], list_price_fen=36_800_000, valid_from=now.date()
+        )
         c["segmentfit"] = cm.SegmentFit.objects.create(
             company=company,
             product=c["product"],

@@ -24,6 +24,8 @@ ENTRIES = {
     "projects": ("Market projects (市场形势)", "/customers/projects/"),
     "competitors": ("Competitors (竞争对手)", "/customers/competitors/"),
     "import": ("Import from Excel", "/customers/import/"),
+    "catalogue": ("Catalogue (产品目录)", "/pitch/"),
+    "compare": ("Compare with a competitor", "/pitch/compare/"),
     "plan": ("Visit plan (拜访计划)", "/visits/"),
     "report": ("Daily report (日报)", "/visits/report/"),
     "review": ("Evening review (笔记回顾)", "/visits/review/"),
@@ -37,14 +39,16 @@ ENTRIES = {
 # What each role finds in the menu, in order (customers/navigation.py); the phone's bottom bar
 # holds BOTTOM_BAR only, the rest is in the ☰ drawer.
 _INTEL = ["pool", "contacts", "projects", "competitors"]
+_PITCH = ["catalogue", "compare"]
 MENU = {
-    "salesperson": ["today", "notifications", "customers", *_INTEL, "plan", "report", "review", "account"],
+    "salesperson": ["today", "notifications", "customers", *_INTEL, *_PITCH, "plan", "report", "review", "account"],
     "manager": [
         "today",
         "notifications",
         "customers",
         *_INTEL,
         "import",
+        *_PITCH,
         "plan",
         "review",
         "team",
@@ -54,13 +58,14 @@ MENU = {
         "account",
     ],
     "finance": ["today", "notifications", "customers", "account"],
-    "service": ["today", "notifications", "contacts", "account"],
+    "service": ["today", "notifications", "contacts", *_PITCH, "account"],
     "admin": [
         "today",
         "notifications",
         "customers",
         *_INTEL,
         "import",
+        *_PITCH,
         "review",
         "team",
         "map",

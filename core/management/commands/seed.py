@@ -10,6 +10,7 @@ from django.db import transaction
 from core import demo
 from core.models import Company
 from customers.demo import seed_cognition, seed_customers
+from pitch.demo import seed_catalogue
 from visits.demo import seed_visit_volume, seed_visits
 
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             demo.seed_org(ctx, regions=regions, salespeople=salespeople)
             n = seed_customers(ctx, count=customers)
             seed_cognition(ctx)
+            seed_catalogue(ctx.company)
             demo.seed_todos(ctx)
             # visits draw from their own generator: the data above stays the same with or without them
             seed_visits(ctx.company, rng=random.Random(seed * 7 + 4))
