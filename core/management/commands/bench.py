@@ -133,6 +133,15 @@ def _plan_of_sales1_for_manager() -> str:
     return f"/visits/?user={User.objects.get(username='sales1').pk}"
 
 
+def _compare_hy65() -> str:
+    from customers.models import CompetitorMachine
+    from pitch.models import Product
+
+    ours = Product.objects.filter(code="HY65-9").values_list("pk", flat=True).first()
+    theirs = CompetitorMachine.objects.order_by("pk").values_list("pk", flat=True).first()
+    return f"/pitch/compare/?product={ours}&competitor={theirs}"
+
+
 # The registry. Keep names short: they are the table's first column and the JSON keys.
 OPERATIONS: list[Operation] = [
     Operation("today", "sales1", "/"),
@@ -166,6 +175,10 @@ OPERATIONS: list[Operation] = [
     Operation(
         "api brief", "sales1", lambda: "/api/customers/" + _sales1_customer_with_visits().split("/")[-2] + "/brief"
     ),
+    # product pitch (产品推介)
+    Operation("catalogue", "sales1", "/pitch/"),
+    Operation("compare with a competitor", "sales1", _compare_hy65),
+    Operation("api catalogue", "sales1", "/api/pitch/products"),
     Operation(
         "import 50,000 rows", "manager1", "/customers/import/", status=302, prepare=_import_workbook, run=_import_run
     ),
