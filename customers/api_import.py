@@ -84,11 +84,15 @@ def import_get(request, batch_id: str):
 
 @router.get("/customers/import/{batch_id}/issues")
 def import_issues(request, batch_id: str, level: str = ""):
+    return _issue_page(request, level, lambda: imports.issue_rows(_load(request, batch_id), level))
+
+
+def _issue_page(request, level: str, rows):
+    """One page of an import's row-by-row report, ``level`` checked first."""
     check_query(request, {"level"})
     if level and level not in ("error", "warning", "skipped"):
         raise FilterError({"level": [_("Use error, warning or skipped.")]})
-    batch = _load(request, batch_id)
-    return paginate(request, _Rows(imports.issue_rows(batch, level)), lambda r: r)
+    return paginate(request, _Rows(rows()), lambda r: r)
 
 
 class _Rows(list):
@@ -194,11 +198,7 @@ def contacts_import_get(request, batch_id: str):
 
 @router.get("/contacts/import/{batch_id}/issues")
 def contacts_import_issues(request, batch_id: str, level: str = ""):
-    check_query(request, {"level"})
-    if level and level not in ("error", "warning", "skipped"):
-        raise FilterError({"level": [_("Use error, warning or skipped.")]})
-    batch = _load_contacts(request, batch_id)
-    return paginate(request, _Rows(imports_contacts.issue_rows(batch, level)), lambda r: r)
+    return _issue_page(request, level, lambda: imports_contacts.issue_rows(_load_contacts(request, batch_id), level))
 
 
 class ContactColumnsIn(Schema):
