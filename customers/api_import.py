@@ -39,17 +39,18 @@ router = Router(tags=["customers"])
 PREVIEW_ISSUES = 100  # the first issues come with the preview; the rest from /issues
 
 
-def _load(request, batch_id: str) -> dict:
-    if not imports.may_import(request.user):
+def _load(request, batch_id: str, service=imports) -> dict:
+    """The user's waiting batch of ``service`` (imports or imports_contacts); 404 when gone."""
+    if not service.may_import(request.user):
         raise PermissionError
     try:
-        return imports.load_batch(actor=request.user, batch_id=batch_id)
-    except imports.BatchNotFound:
+        return service.load_batch(actor=request.user, batch_id=batch_id)
+    except service.BatchNotFound:
         raise Http404 from None
 
 
-def preview_out(batch: dict) -> dict:
-    issues = imports.issue_rows(batch)
+def preview_out(batch: dict, service=imports) -> dict:
+    issues = service.issue_rows(batch)
     return {
         "id": batch["id"],
         "filename": batch["filename"],
@@ -60,7 +61,7 @@ def preview_out(batch: dict) -> dict:
             for i, h in enumerate(batch["headings"])
         ],
         "default_region": batch["default_region_id"],
-        "mapping_problems": imports.mapping_messages(batch),
+        "mapping_problems": service.mapping_messages(batch),
         "summary": batch["summary"],
         "issues": {"count": len(issues), "items": issues[:PREVIEW_ISSUES]},
     }
@@ -148,32 +149,11 @@ def import_confirm(request, batch_id: str, skip_flagged: bool = False):
 # --- grade-0 industry contacts (0类客户) ---------------------------------------------------------------
 
 
-def _load_contacts(request, batch_id: str) -> dict:
-    if not imports_contacts.may_import(request.user):
-        raise PermissionError
-    try:
-        return imports_contacts.load_batch(actor=request.user, batch_id=batch_id)
-    except imports_contacts.BatchNotFound:
-        raise Http404 from None
-
-
 def contacts_preview_out(batch: dict) -> dict:
-    issues = imports_contacts.issue_rows(batch)
-    return {
-        "id": batch["id"],
-        "filename": batch["filename"],
-        "sheet": batch["sheet"],
-        "header_row": batch["header_row"],
+    """The customer import's preview, with the sheet's kind (chosen, or read from the columns)."""
+    return preview_out(batch, imports_contacts) | {
         "kind": batch["contact_kind"] or None,
         "inferred_kind": batch.get("inferred_kind") or None,
-        "columns": [
-            {"column": imp.column_letter(i), "heading": h, "field": batch["mapping"][i]}
-            for i, h in enumerate(batch["headings"])
-        ],
-        "default_region": batch["default_region_id"],
-        "mapping_problems": imports_contacts.mapping_messages(batch),
-        "summary": batch["summary"],
-        "issues": {"count": len(issues), "items": issues[:PREVIEW_ISSUES]},
     }
 
 
@@ -193,12 +173,14 @@ def contacts_import_upload(request, file: File[UploadedFile], kind: Form[str] = 
 
 @router.get("/contacts/import/{batch_id}")
 def contacts_import_get(request, batch_id: str):
-    return contacts_preview_out(_load_contacts(request, batch_id))
+    return contacts_preview_out(_load(request, batch_id, imports_contacts))
 
 
 @router.get("/contacts/import/{batch_id}/issues")
 def contacts_import_issues(request, batch_id: str, level: str = ""):
-    return _issue_page(request, level, lambda: imports_contacts.issue_rows(_load_contacts(request, batch_id), level))
+    return _issue_page(
+        request, level, lambda: imports_contacts.issue_rows(_load(request, batch_id, imports_contacts), level)
+    )
 
 
 class ContactColumnsIn(Schema):
@@ -211,7 +193,7 @@ class ContactColumnsIn(Schema):
 def contacts_import_columns(request, batch_id: str, payload: ContactColumnsIn):
     """Say what a column holds ({"C": "details.age"}; "" to leave a column out), the kind and the
     default region, and check again."""
-    batch = _load_contacts(request, batch_id)
+    batch = _load(request, batch_id, imports_contacts)
     fields = imports_contacts.columns_for(batch["contact_kind"]).fields
     mapping = {}
     errors = {}
