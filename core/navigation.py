@@ -27,6 +27,7 @@ GROUPS = [
     ("today", _("Today")),
     ("customers", _("Customer cognition (客户认知)")),
     ("pitch", _("Product pitch (产品推介)")),
+    ("policies", _("Commercial policies (商务政策)")),
     ("visits", _("Visits (客户拜访)")),
     ("system", _("System")),
 ]

@@ -127,6 +127,13 @@ def _config_grants() -> dict[str, Grant]:
     return {r: Grant(read=ALL) for r in Role.values} | {Role.ADMIN: full(everything())}
 
 
+def _playbook_grants() -> dict[str, Grant]:
+    """Sales material (FABE cards, objection playbook, competitor scripts): every role reads it,
+    managers and administrators write it."""
+    writers = {Role.MANAGER: full(everything()), Role.ADMIN: full(everything())}
+    return {r: Grant(read=ALL) for r in Role.values} | writers
+
+
 def _visit_grants(mine: str, customer: str) -> dict[str, Grant]:
     """A visit's rule: ``mine`` points at the salesperson who made the row, ``customer`` at the customer."""
     made, owned, region = own(mine), own(f"{customer}__owner"), in_regions(f"{customer}__region")
@@ -197,8 +204,23 @@ POLICIES: dict[str, Policy] = {
             ("visits.VisitNote", "author", "customer"),
             ("visits.FollowUp", "owner", "customer"),
             ("visits.Objection", "by", "customer"),
+            ("pitch.ObjectionHandling", "by", "customer"),
         )
     },
+    # The pitch material (产品推介): FABE cards and their evidence, the objection playbook, the
+    # competitor scripts — everybody reads them, managers and administrators write them.
+    **{
+        f"pitch.{name}": Policy(company_path="company", grants=_playbook_grants())
+        for name in ("FabeCard", "FabeEvidence", "ObjectionType", "ObjectionAnswer", "CompetitorScript")
+    },
+    # Commercial policies (商务政策): what the customer qualifies with, quotes, discount requests and
+    # value-added compensation follow the customer (the owning salesperson, the region's managers;
+    # finance reads them in their regions, as it reads contracts).
+    "policies.Qualification": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "policies.Quote": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "policies.QuoteVersion": Policy(company_path="quote__company", grants=_customer_grants("quote__customer__")),
+    "policies.DiscountRequest": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "policies.Compensation": Policy(company_path="company", grants=_customer_grants("customer__")),
     # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
     # them (and comment, see ReportComment); administrators read all.
     "visits.DailyReport": Policy(
@@ -237,6 +259,8 @@ POLICIES: dict[str, Policy] = {
             ("pitch.Product", "company"),
             ("pitch.SellingPoint", "company"),
             ("pitch.Price", "company"),
+            ("policies.Policy", "company"),
+            ("policies.NegotiationSettings", "company"),
             ("visits.VisitSettings", "company"),
             ("visits.ChecklistItem", "company"),
         )
@@ -284,7 +308,7 @@ POLICIES: dict[str, Policy] = {
 
 
 # Bookkeeping tables that no page, API or export ever lists: they need no policy.
-UNGOVERNED = frozenset({"core.PeriodicRun", "core.LoginFailure"})
+UNGOVERNED = frozenset({"core.PeriodicRun", "core.LoginFailure", "policies.QuoteCounter"})
 
 
 def policy_for(model: type[models.Model]) -> Policy:

@@ -7,6 +7,10 @@ from customers.api_import import router as customers_import_router
 from customers.api_intel import router as customers_intel_router
 from customers.api_pool import router as customers_pool_router
 from pitch.api import router as pitch_router
+from pitch.api_fabe import router as pitch_fabe_router
+from policies.api import router as policies_router
+from policies.api_negotiation import router as policies_negotiation_router
+from policies.api_quotes import router as policies_quotes_router
 from visits.api_checkin import router as visits_checkin_router
 from visits.api_notes import router as visits_notes_router
 from visits.api_plan import router as visits_plan_router
@@ -18,6 +22,10 @@ api.add_router("/", customers_router)
 api.add_router("/", customers_pool_router)
 api.add_router("/", customers_intel_router)
 api.add_router("/", pitch_router)
+api.add_router("/", pitch_fabe_router)
+api.add_router("/", policies_router)
+api.add_router("/", policies_quotes_router)
+api.add_router("/", policies_negotiation_router)
 api.add_router("/", visits_plan_router)
 api.add_router("/", visits_checkin_router)
 api.add_router("/", visits_notes_router)

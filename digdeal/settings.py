@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "core",
     "customers",
     "pitch",
+    "policies",
     "visits",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("customers/", include("customers.urls")),
     path("pitch/", include("pitch.urls")),
+    path("policies/", include("policies.urls")),
     path("visits/", include("visits.urls")),
     path("", include("core.urls")),
 ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.visibility import Action, may
 
-from . import selectors
+from . import objections, selectors
 from .models import Product
 from .specs import SPEC_FIELDS
 
@@ -56,6 +56,7 @@ def compare(request):
     }
     if product_id and competitor_id:
         context.update(selectors.compare(request.user, product_id, competitor_id))
+        context["script"] = objections.competitor_script(request.user, competitor_id, product_id)
     elif request.GET:
         context["message"] = _("Choose one of our models and a competitor's model.")
     return render(request, "pitch/compare.html", context)

@@ -17,7 +17,7 @@ from .factories import make_customer, make_todo
 
 # (viewer, url) -> queries: session, user, roles, [regions,] then the page's own reads
 PINS = {
-    ("sales_a1", "/"): 8,  # + the two Today queries (open to-dos, done today) + the visits panel (3)
+    ("sales_a1", "/"): 10,  # + Today (open to-dos, done today) + visits panel (3) + offers ending (2)
     ("manager_a", "/"): 5,
     # + count and page, and the filter choices: regions, salespeople, products (客户定位)
     ("sales_a1", "/customers/"): 8,

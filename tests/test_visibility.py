@@ -224,6 +224,40 @@ for _name in VISIT_ROWS:
         "sales_b1": {f"{_n}_b1": "lvcd"},
         "other_admin": {f"{_n}_other": "lvcd"},
     }
+# the objection handlings (异议处理记录) follow the visits' rule: who recorded it, the customer
+_n = "objectionhandling"
+MATRIX["pitch.ObjectionHandling"] = {
+    "admin": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd", f"{_n}_b1": "lvcd"},
+    "manager_a": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd"},
+    "manager_b": {f"{_n}_b1": "lvcd"},
+    "finance": {f"{_n}_a1": "lv", f"{_n}_a1x": "lv"},
+    "service": {},
+    "sales_a1": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lv"},
+    "sales_a2": {f"{_n}_a1x": "lvcd"},
+    "sales_b1": {f"{_n}_b1": "lvcd"},
+    "other_admin": {f"{_n}_other": "lvcd"},
+}
+# pitch material (FABE cards, evidence, objection playbook, competitor scripts): every role reads
+# it, managers and administrators write it
+PLAYBOOK = (
+    "pitch.FabeCard",
+    "pitch.FabeEvidence",
+    "pitch.ObjectionType",
+    "pitch.ObjectionAnswer",
+    "pitch.CompetitorScript",
+)
+for _label in PLAYBOOK:
+    _n = _short(_label)
+    MATRIX[_label] = {
+        "sales_a1": {f"{_n}_ours": "lv"},
+        "finance": {f"{_n}_ours": "lv"},
+        "service": {f"{_n}_ours": "lv"},
+        "manager_a": {f"{_n}_ours": "lvcd"},
+        "manager_b": {f"{_n}_ours": "lvcd"},
+        "admin": {f"{_n}_ours": "lvcd"},
+        "other_sales": {f"{_n}_other": "lv"},
+        "other_admin": {f"{_n}_other": "lvcd"},
+    }
 MATRIX["visits.DailyReport"] = {
     "sales_a1": {"dailyreport_a1": "lvc"},
     "sales_a2": {},
@@ -243,6 +277,22 @@ MATRIX["visits.ReportComment"] = {
     "admin": {"reportcomment_a1": "lv", "reportcomment_b1": "lv"},
     "other_admin": {"reportcomment_other": "lv"},
 }
+
+# --- commercial policies: the customer's rows follow the customer; policies are configuration -----
+POLICY_ROWS = ("Qualification", "Quote", "QuoteVersion", "DiscountRequest", "Compensation")
+POLICY_CONFIG = ("policies.Policy", "policies.NegotiationSettings")
+for _name in POLICY_ROWS:
+    MATRIX[f"policies.{_name}"] = _follows_customer(_name.lower(), "cd")
+for _label in POLICY_CONFIG:
+    _n = _short(_label)
+    MATRIX[_label] = {
+        "sales_a1": {f"{_n}_ours": "lv"},
+        "finance": {f"{_n}_ours": "lv"},
+        "service": {f"{_n}_ours": "lv"},
+        "manager_a": {f"{_n}_ours": "lv"},
+        "admin": {f"{_n}_ours": "lvcd"},
+        "other_admin": {f"{_n}_other": "lvcd"},
+    }
 
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
@@ -277,7 +327,10 @@ for _name in VISIT_ROWS:
     ROWS[f"visits.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "a1x", "b1", "other"))
 for _name in ("DailyReport", "ReportComment"):
     ROWS[f"visits.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "other"))
-for _label in (*(f"customers.{n}" for n in COMPETITION), *CONFIG):
+for _name in POLICY_ROWS:
+    ROWS[f"policies.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
+ROWS["pitch.ObjectionHandling"] = tuple(f"objectionhandling_{k}" for k in ("a1", "a1x", "b1", "other"))
+for _label in (*(f"customers.{n}" for n in COMPETITION), *CONFIG, *POLICY_CONFIG, *PLAYBOOK):
     ROWS[_label] = (f"{_short(_label)}_ours", f"{_short(_label)}_other")
 
 
@@ -334,6 +387,8 @@ def world(shared_world, django_db_blocker):
         w["access_other"] = SensitiveAccess.objects.get(company=other.company)
         w |= cognition_rows(org, other)
         w |= visit_rows(org, other)
+        w |= pitch_rows(w)
+        w |= policy_rows(org, other, w)
         w["_org"], w["_other"] = org, other
     return w
 
@@ -466,12 +521,103 @@ def visit_rows(org, other) -> dict:
     return w
 
 
+def policy_rows(org, other, w) -> dict:
+    """One row of every commercial-policy model per case of the matrix, in both companies."""
+    from django.utils import timezone
+
+    from policies import models as pm
+
+    now = timezone.now()
+    out: dict = {}
+    for side, company in (("ours", org.company), ("other", other.company)):
+        out[f"policy_{side}"] = pm.Policy.objects.create(company=company, code="bank", name="按揭", source="bank_loan")
+        out[f"negotiationsettings_{side}"] = pm.NegotiationSettings.objects.create(company=company)
+    for key, customer, by in (
+        ("a1", org.cust_a1, org.sales_a1),
+        ("b1", org.cust_b1, org.sales_b1),
+        ("pool", org.cust_pool, org.manager_a),
+        ("other", other.customer, other.sales),
+    ):
+        product = w["product_other" if key == "other" else "product_ours"]
+        common = {"company_id": customer.company_id, "customer": customer}
+        out[f"qualification_{key}"] = pm.Qualification.objects.create(**common, has_guarantor=True)
+        quote = pm.Quote.objects.create(
+            **common, number=f"BJ-{key}", product=product, salesperson=by, created_at=now, latest_version=1
+        )
+        out[f"quote_{key}"] = quote
+        out[f"quoteversion_{key}"] = pm.QuoteVersion.objects.create(
+            quote=quote, version=1, list_price_fen=1, price_fen=1, valid_until=now.date(), by=by, at=now
+        )
+        out[f"discountrequest_{key}"] = pm.DiscountRequest.objects.create(
+            **common,
+            product=product,
+            list_price_fen=100,
+            discount_fen=10,
+            reason="竞品便宜",
+            requested_by=by,
+            requested_at=now,
+        )
+        out[f"compensation_{key}"] = pm.Compensation.objects.create(
+            **common, product=product, kind="free_maintenance", description="免费保养两次", by=by, at=now
+        )
+    return out
+
+
+def pitch_rows(w: dict) -> dict:
+    """One row of every pitch-material model per company and one objection handling per visit."""
+    from pitch import models as pm
+
+    out: dict = {}
+    for side in ("ours", "other"):
+        company_id = w[f"product_{side}"].company_id
+        card = pm.FabeCard.objects.create(
+            company_id=company_id, selling_point=w[f"sellingpoint_{side}"], feature="f", advantage="a", benefit="b"
+        )
+        kind = pm.ObjectionType.objects.create(company_id=company_id, title="价格太贵")
+        out |= {
+            f"fabecard_{side}": card,
+            f"fabeevidence_{side}": pm.FabeEvidence.objects.create(
+                company_id=company_id, card=card, kind="text", title="t", quote="q"
+            ),
+            f"objectiontype_{side}": kind,
+            f"objectionanswer_{side}": pm.ObjectionAnswer.objects.create(
+                company_id=company_id, objection_type=kind, text="算总账"
+            ),
+            f"competitorscript_{side}": pm.CompetitorScript.objects.create(
+                company_id=company_id,
+                competitor_machine=w[f"competitormachine_{side}"],
+                strengths="1",
+                why_favoured="2",
+                new_decision_point="3",
+                explanation="4",
+                questions_answers="5",
+            ),
+        }
+    for key in ("a1", "a1x", "b1", "other"):
+        visit = w[f"visit_{key}"]
+        side = "other" if key == "other" else "ours"
+        out[f"objectionhandling_{key}"] = pm.ObjectionHandling.objects.create(
+            company_id=visit.company_id,
+            visit=visit,
+            customer=visit.customer,
+            objection_type=out[f"objectiontype_{side}"],
+            by=visit.salesperson,
+            at=visit.created_at,
+            outcome="resolved",
+        )
+    return out
+
+
 # the smallest valid GIF (1×1)
 _GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
 
 def test_every_model_of_ours_has_a_policy_or_is_declared_bookkeeping():
-    ours = {m._meta.label for m in apps.get_models() if m._meta.app_label in {"core", "customers", "pitch", "visits"}}
+    ours = {
+        m._meta.label
+        for m in apps.get_models()
+        if m._meta.app_label in {"core", "customers", "pitch", "policies", "visits"}
+    }
     assert ours - UNGOVERNED == set(POLICIES), "a new model needs an entry in core.visibility.POLICIES"
 
 

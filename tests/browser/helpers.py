@@ -26,6 +26,12 @@ ENTRIES = {
     "import": ("Import from Excel", "/customers/import/"),
     "catalogue": ("Catalogue (产品目录)", "/pitch/"),
     "compare": ("Compare with a competitor", "/pitch/compare/"),
+    "sheet": ("Pitch sheet (推介单)", "/pitch/sheet/"),
+    "playbook": ("Objection playbook (异议处理)", "/pitch/objections/"),
+    "answers": ("Answers that work", "/pitch/objections/report/"),
+    "policies": ("Commercial policies (商务政策)", "/policies/"),
+    "approvals": ("Discount approvals (让价审批)", "/policies/approvals/"),
+    "my_requests": ("My discount requests", "/policies/approvals/"),
     "plan": ("Visit plan (拜访计划)", "/visits/"),
     "report": ("Daily report (日报)", "/visits/report/"),
     "review": ("Evening review (笔记回顾)", "/visits/review/"),
@@ -40,8 +46,22 @@ ENTRIES = {
 # holds BOTTOM_BAR only, the rest is in the ☰ drawer.
 _INTEL = ["pool", "contacts", "projects", "competitors"]
 _PITCH = ["catalogue", "compare"]
+_PLAYBOOK = ["sheet", "playbook", "answers"]
 MENU = {
-    "salesperson": ["today", "notifications", "customers", *_INTEL, *_PITCH, "plan", "report", "review", "account"],
+    "salesperson": [
+        "today",
+        "notifications",
+        "customers",
+        *_INTEL,
+        *_PITCH,
+        *_PLAYBOOK,
+        "policies",
+        "my_requests",
+        "plan",
+        "report",
+        "review",
+        "account",
+    ],
     "manager": [
         "today",
         "notifications",
@@ -49,6 +69,9 @@ MENU = {
         *_INTEL,
         "import",
         *_PITCH,
+        *_PLAYBOOK,
+        "policies",
+        "approvals",
         "plan",
         "review",
         "team",
@@ -57,7 +80,7 @@ MENU = {
         "analytics",
         "account",
     ],
-    "finance": ["today", "notifications", "customers", "account"],
+    "finance": ["today", "notifications", "customers", "policies", "account"],
     "service": ["today", "notifications", "contacts", *_PITCH, "account"],
     "admin": [
         "today",
@@ -66,6 +89,9 @@ MENU = {
         *_INTEL,
         "import",
         *_PITCH,
+        *_PLAYBOOK,
+        "policies",
+        "approvals",
         "review",
         "team",
         "map",

@@ -142,6 +142,14 @@ def _compare_hy65() -> str:
     return f"/pitch/compare/?product={ours}&competitor={theirs}"
 
 
+def _sales1_rental_customer() -> int:
+    """A rental customer of sales1 whose needs are modelled (the benefit account's customer)."""
+    from customers.models import Customer
+
+    qs = Customer.objects.filter(owner__username="sales1", needs__isnull=False).order_by("pk")
+    return (qs.filter(use="rental").values_list("pk", flat=True).first()) or qs.values_list("pk", flat=True).first()
+
+
 # The registry. Keep names short: they are the table's first column and the JSON keys.
 OPERATIONS: list[Operation] = [
     Operation("today", "sales1", "/"),
@@ -179,6 +187,9 @@ OPERATIONS: list[Operation] = [
     Operation("catalogue", "sales1", "/pitch/"),
     Operation("compare with a competitor", "sales1", _compare_hy65),
     Operation("api catalogue", "sales1", "/api/pitch/products"),
+    # commercial policies (商务政策): the benefit account of the recommended policies (≤ 3 of 6)
+    Operation("benefit account", "sales1", lambda: f"/policies/benefit/{_sales1_rental_customer()}/?hours=180"),
+    Operation("api benefit account", "sales1", lambda: f"/api/policies/benefit/{_sales1_rental_customer()}"),
     Operation(
         "import 50,000 rows", "manager1", "/customers/import/", status=302, prepare=_import_workbook, run=_import_run
     ),

@@ -10,7 +10,8 @@ from django.db import transaction
 from core import demo
 from core.models import Company
 from customers.demo import seed_cognition, seed_customers
-from pitch.demo import seed_catalogue
+from pitch.demo import seed_catalogue, seed_pitch
+from policies.demo import seed_demo_policies
 from visits.demo import seed_visit_volume, seed_visits
 
 
@@ -51,9 +52,12 @@ class Command(BaseCommand):
             n = seed_customers(ctx, count=customers)
             seed_cognition(ctx)
             seed_catalogue(ctx.company)
+            seed_demo_policies(ctx.company)
             demo.seed_todos(ctx)
             # visits draw from their own generator: the data above stays the same with or without them
             seed_visits(ctx.company, rng=random.Random(seed * 7 + 4))
+            # FABE cards, objection playbook, competitor scripts, handlings on the visits above
+            seed_pitch(ctx.company, rng=random.Random(seed * 7 + 6))
             if visits:
                 seed_visit_volume(
                     ctx.company,
