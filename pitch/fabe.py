@@ -399,8 +399,14 @@ def sheet(user, customer_id, product_id=None, day: dt.date | None = None) -> dic
     }
 
 
-def highlights(user, customer: Customer, product: Product, limit: int = 3) -> list[FabeCard]:
-    """The cards answering the customer's key needs, best first, at most ``limit`` (the quote shows them)."""
+def highlights(user, customer: Customer, product: Product, limit: int = 3, policy_ids=None) -> list[FabeCard]:
+    """The cards answering the customer's key needs, best first, at most ``limit`` (the quote shows
+    them). With ``policy_ids``, only the cards of those policies among the policies' cards (a quote
+    speaks of the policies it offers, not of the others)."""
     ranked = ranked_needs(user, customer)
-    cards = product_cards(user, product) + policy_cards(user, product=product)
+    policy_side = policy_cards(user, product=product)
+    if policy_ids is not None:
+        wanted = set(policy_ids)
+        policy_side = [c for c in policy_side if c.policy_id in wanted]
+    cards = product_cards(user, product) + policy_side
     return [sc.card for sc in order_cards(cards, ranked) if sc.key][:limit]

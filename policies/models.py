@@ -85,18 +85,18 @@ class Policy(models.Model):
     annual_rate = models.DecimalField(_("nominal annual rate (%) (年利率)"), **PERCENT, default=Decimal("0"))
     monthly_fee_rate = models.DecimalField(_("monthly fee rate (%) (月费率)"), **PERCENT, default=Decimal("0"))
     upfront_fee_rate = models.DecimalField(
-        _("handling fee (% of the loan) (手续费率)"), **PERCENT, default=Decimal("0")
+        _("handling fee (percent of the loan) (手续费率)"), **PERCENT, default=Decimal("0")
     )
     upfront_fee_fen = models.PositiveBigIntegerField(_("fixed fees (fen) (固定费用)"), default=0)
     monthly_fee_fen = models.PositiveBigIntegerField(_("monthly fee (fen) (每月服务费)"), default=0)
     deposit_rate = models.DecimalField(
-        _("security deposit (% of the loan) (保证金比例)"), **PERCENT, default=Decimal("0")
+        _("security deposit (percent of the loan) (保证金比例)"), **PERCENT, default=Decimal("0")
     )
     grace_months = models.PositiveSmallIntegerField(_("grace months (宽限期)"), default=0)
     grace_kind = models.CharField(
         _("grace kind"), max_length=20, choices=GraceKind.choices, default=GraceKind.INTEREST_ONLY
     )
-    balloon_rate = models.DecimalField(_("balloon (% of the loan) (尾款比例)"), **PERCENT, default=Decimal("0"))
+    balloon_rate = models.DecimalField(_("balloon (percent of the loan) (尾款比例)"), **PERCENT, default=Decimal("0"))
     guarantee = models.CharField(_("guarantee (担保方式)"), max_length=200, blank=True)
     price_reduction_fen = models.PositiveBigIntegerField(_("price reduction (fen) (直降)"), default=0)
     # hourly subsidy (小时补贴): credited against the instalments up to a cap, for a number of months

@@ -159,14 +159,14 @@ def _product_content(product) -> dict:
     }
 
 
-def _highlights(actor, customer, product) -> list[dict]:
+def _highlights(actor, customer, product, policy_ids) -> list[dict]:
     """The FABE cards answering the customer's key needs (pitch.fabe), best first, at most three."""
     try:
         from pitch.fabe import highlights
     except ImportError:
         return []
     out = []
-    for card in highlights(actor, customer, product, limit=3):
+    for card in highlights(actor, customer, product, limit=3, policy_ids=policy_ids):
         out.append(
             {
                 "feature": card.feature,
@@ -325,7 +325,7 @@ def quote_issue(
         },
         "offers": {row.code: {"down_ratio": _s(row.down_ratio), "months": row.months} for row in rows},
         "policies": [selectors.account_snapshot(row) for row in rows],
-        "highlights": _highlights(actor, customer, product),
+        "highlights": _highlights(actor, customer, product, [row.policy.pk for row in rows]),
         "compensations": _compensations(actor, customer, product),
         "discount_limit_fen": limit,
         "discount_approved_fen": approved or None,

@@ -205,6 +205,24 @@ def test_highlights_are_the_cards_of_key_needs_only(org, world):
     assert fabe.highlights(org.sales_a1, org.cust_a1, world["product"], limit=0) == []
 
 
+def test_highlights_speak_only_of_the_policies_offered(org, world):
+    p = world["points"]
+    set_need(org.cust_a1, p["price"], 90, 40, "key")
+    offered = Policy.objects.create(company=org.company, code="mfr_instalment", name="厂家分期", source="dealer")
+    other = Policy.objects.create(company=org.company, code="bank_loan", name="银行按揭", source="bank_loan")
+    cards = {
+        pol.code: fabe.card_save(
+            actor=org.admin, policy=pol, feature="f", advantage="a", benefit="b", need_points=[p["price"]]
+        )
+        for pol in (offered, other)
+    }
+    every = fabe.highlights(org.sales_a1, org.cust_a1, world["product"], limit=5)
+    assert {cards["mfr_instalment"], cards["bank_loan"]} <= set(every)
+    only = fabe.highlights(org.sales_a1, org.cust_a1, world["product"], limit=5, policy_ids=[offered.pk])
+    assert cards["mfr_instalment"] in only and cards["bank_loan"] not in only
+    assert world["cards"]["fuel"] in only  # the machine's own cards stay
+
+
 def test_the_sheet_of_an_invisible_customer_is_not_found(org, world):
     with pytest.raises(Http404):
         fabe.sheet(org.sales_a1, org.cust_b1.pk, world["product"].pk)

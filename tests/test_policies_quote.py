@@ -377,13 +377,15 @@ def test_fabe_highlights_go_into_the_quote(world, monkeypatch):
 
     calls = []
 
-    def fake(user, customer, product, limit=3):
-        calls.append((user, customer, product, limit))
+    def fake(user, customer, product, limit=3, policy_ids=None):
+        calls.append((user, customer, product, limit, sorted(policy_ids)))
         return [Card()]
 
     monkeypatch.setattr(pitch.fabe, "highlights", fake)
     v = issue(world)
-    assert calls == [(world.sales_a1, world.cust_a1, world.product, 3)]
+    # only the cards of the policies the quote offers (not those of the others) may be highlighted
+    offered = sorted(v.policies.values_list("pk", flat=True))
+    assert offered and calls == [(world.sales_a1, world.cust_a1, world.product, 3, offered)]
     assert v.content["highlights"] == [
         {"feature": "洋马发动机", "advantage": "省油", "benefit": "每小时少烧一升油", "evidence": "客户王师傅实测"}
     ]

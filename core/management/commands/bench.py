@@ -150,6 +150,24 @@ def _sales1_rental_customer() -> int:
     return (qs.filter(use="rental").values_list("pk", flat=True).first()) or qs.values_list("pk", flat=True).first()
 
 
+def _quote_input() -> dict:
+    """The form of the benefit page's quote panel: the three recommended policies (made untimed)."""
+    from core.models import User
+    from policies.selectors import benefit_view
+
+    customer = _sales1_rental_customer()
+    view = benefit_view(User.objects.get(username="sales1"), customer_id=customer, hours_per_month=180)
+    return {
+        "customer": customer,
+        "data": {"product": view.product.pk, "hours": "180", "policy": [r.code for r in view.recommended]},
+    }
+
+
+def _quote_run(client, url: str, prepared: dict):
+    """Issue the quote: the accounts of three policies, the FABE highlights, the numbered PDF."""
+    return client.post(f"/policies/quotes/issue/{prepared['customer']}/", prepared["data"], secure=True)
+
+
 # The registry. Keep names short: they are the table's first column and the JSON keys.
 OPERATIONS: list[Operation] = [
     Operation("today", "sales1", "/"),
@@ -190,6 +208,11 @@ OPERATIONS: list[Operation] = [
     # commercial policies (商务政策): the benefit account of the recommended policies (≤ 3 of 6)
     Operation("benefit account", "sales1", lambda: f"/policies/benefit/{_sales1_rental_customer()}/?hours=180"),
     Operation("api benefit account", "sales1", lambda: f"/api/policies/benefit/{_sales1_rental_customer()}"),
+    Operation("pitch sheet", "sales1", lambda: f"/pitch/sheet/{_sales1_rental_customer()}/"),
+    Operation("objection answers report", "manager1", "/pitch/objections/report/"),
+    Operation(
+        "quote PDF (3 policies)", "sales1", "/policies/quotes/", status=302, prepare=_quote_input, run=_quote_run
+    ),
     Operation(
         "import 50,000 rows", "manager1", "/customers/import/", status=302, prepare=_import_workbook, run=_import_run
     ),
