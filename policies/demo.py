@@ -154,3 +154,42 @@ def seed_demo_policies(company, *, today: dt.date | None = None) -> None:
     seed_policies(company, today=today)
     modelled = Customer.objects.filter(company=company, needs__isnull=False).distinct().order_by("pk")[:200]
     seed_qualifications(company, list(modelled))
+    seed_negotiation(company)
+
+
+def seed_negotiation(company) -> None:
+    """A value-added compensation and a discount waiting for the manager (to-do and notification,
+    through the services), on the first modelled rental customer of the first salesperson."""
+    from core.models import Role, User
+    from customers.models import Customer
+    from pitch.models import Product
+
+    from . import negotiation
+
+    product = Product.objects.filter(company=company, code="HY65-9").first()
+    sales = User.objects.filter(company=company, user_roles__role=Role.SALESPERSON).order_by("username").first()
+    if product is None or sales is None:
+        return
+    customer = (
+        Customer.objects.filter(company=company, owner=sales, use="rental", needs__isnull=False)
+        .distinct()
+        .order_by("pk")
+        .first()
+    )
+    if customer is None:
+        return
+    negotiation.compensation_record(
+        actor=sales,
+        customer=customer,
+        product=product,
+        kind="free_maintenance",
+        description="首年免费保养 4 次（含机油机滤）",
+        value_fen=320_000,
+    )
+    negotiation.discount_request(
+        actor=sales,
+        customer=customer,
+        product=product,
+        discount_fen=1_500_000,
+        reason="客户拿到三一 SY60C 报价低 1.8 万，已送首年保养仍差一点，申请让价 1.5 万促成本周下单。",
+    )
