@@ -121,9 +121,9 @@ def reason_text(reason: rules.Reason, need_names: dict[str, str] | None = None) 
         ),
         "lowest_down_payment": lambda: (
             (
-                _("Lowest money down: %(amount)s — the customer's capital is limited.")
+                _("Least up front (down payment, fees, deposit): %(amount)s — the customer's capital is limited.")
                 if p.get("weak_capital")
-                else _("Lowest money down: %(amount)s — %(need)s is a key need.")
+                else _("Least up front (down payment, fees, deposit): %(amount)s — %(need)s is a key need.")
             )
             % {"amount": yuan(p["amount"]), "need": need}
         ),
@@ -178,7 +178,7 @@ def _strong_point(p: dict) -> str:
     """The best side of a policy that is not the best on any count."""
     what = {
         "lowest_total_cost": _("total cost %(amount)s"),
-        "lowest_down_payment": _("money down %(amount)s"),
+        "lowest_down_payment": _("money up front %(amount)s"),
         "lowest_monthly_payment": _("monthly payment %(amount)s"),
         "most_cash_left": _("cash left each month %(amount)s"),
         "earliest_payback": _("payback in month %(month)s"),
