@@ -15,13 +15,14 @@ outside its dates) is 422 naming ``down_<code>``/``months_<code>`` and the rule.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from core.api import FilterError
-from core.visibility import Action, get_or_404
+from core.visibility import Action, get_or_404, visible
 from customers.models import Customer
 
 from . import selectors, services
@@ -80,6 +81,68 @@ def policy_list(request):
 @router.get("/policies/{int:policy_id}")
 def policy_get(request, policy_id: int):
     return policy_out(get_or_404(request.user, Policy, policy_id, queryset=Policy.objects.prefetch_related("products")))
+
+
+class PolicyIn(Schema):
+    code: str
+    name: str
+    source: str
+    provider: str = ""
+    description: str = ""
+    method: str = ""
+    down_ratio_min: Decimal = Decimal("30")
+    down_ratio_max: Decimal = Decimal("100")
+    terms: list[int] = []
+    annual_rate: Decimal = Decimal("0")
+    monthly_fee_rate: Decimal = Decimal("0")
+    upfront_fee_rate: Decimal = Decimal("0")
+    upfront_fee_fen: int = 0
+    monthly_fee_fen: int = 0
+    deposit_rate: Decimal = Decimal("0")
+    grace_months: int = 0
+    grace_kind: str = "interest_only"
+    balloon_rate: Decimal = Decimal("0")
+    guarantee: str = ""
+    price_reduction_fen: int = 0
+    subsidy_per_hour_fen: int = 0
+    subsidy_cap_fen: int = 0
+    subsidy_months: int = 0
+    preconditions: list[dict] = []
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    active: bool = True
+    order: int = 0
+    products: list[str] | None = None  # model codes; empty: every machine
+
+
+def _products(request, codes):
+    if codes is None:
+        return None
+    from pitch.models import Product
+
+    found = {p.code: p for p in visible(request.user, Product).filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationError({"products": [_("Unknown model: %(codes)s.") % {"codes": "、".join(missing)}]})
+    return list(found.values())
+
+
+@router.post("/policies", response={201: dict})
+def policy_create(request, payload: PolicyIn):
+    """Create a policy (administrators). Absurd or inconsistent parameters are 422, naming the field."""
+    data = payload.dict()
+    products = _products(request, data.pop("products"))
+    policy = services.policy_save(actor=request.user, products=products, **data)
+    return 201, policy_out(Policy.objects.prefetch_related("products").get(pk=policy.pk))
+
+
+@router.put("/policies/{int:policy_id}")
+def policy_update(request, policy_id: int, payload: PolicyIn):
+    policy = get_or_404(request.user, Policy, policy_id, Action.CHANGE)
+    data = payload.dict()
+    products = _products(request, data.pop("products"))
+    policy = services.policy_save(actor=request.user, policy=policy, products=products, **data)
+    return policy_out(Policy.objects.prefetch_related("products").get(pk=policy.pk))
 
 
 def _row_out(row: selectors.PolicyRow) -> dict:

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.models import User
-from core.visibility import Action, can
+from core.visibility import Action, can, may
 
 from . import messages, rules
 from .method import terms_of
-from .models import Precondition, Qualification
+from .models import Policy, Precondition, Qualification
 
 
 def policy_validate(policy) -> None:
@@ -32,6 +32,62 @@ def policy_validate(policy) -> None:
         errors.setdefault(err.field, []).append(messages.error_text(err))
     if errors:
         raise ValidationError(errors)
+
+
+POLICY_FIELDS = (
+    "code",
+    "name",
+    "source",
+    "provider",
+    "description",
+    "method",
+    "down_ratio_min",
+    "down_ratio_max",
+    "terms",
+    "annual_rate",
+    "monthly_fee_rate",
+    "upfront_fee_rate",
+    "upfront_fee_fen",
+    "monthly_fee_fen",
+    "deposit_rate",
+    "grace_months",
+    "grace_kind",
+    "balloon_rate",
+    "guarantee",
+    "price_reduction_fen",
+    "subsidy_per_hour_fen",
+    "subsidy_cap_fen",
+    "subsidy_months",
+    "preconditions",
+    "valid_from",
+    "valid_to",
+    "active",
+    "order",
+)
+
+
+@transaction.atomic
+def policy_save(*, actor: User, policy: Policy | None = None, products=None, **values) -> Policy:
+    """Create (``policy`` None) or change a commercial policy; refused when its parameters are absurd
+    or inconsistent (naming the field) or the code is taken. ``products``: the machines it is for
+    (None: unchanged; empty: every machine)."""
+    unknown = set(values) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("Unknown field.") for f in unknown})
+    if policy is None:
+        if not may(actor, Policy, Action.CHANGE):
+            raise PermissionError(_("You may not change the commercial policies."))
+        policy = Policy(company_id=actor.company_id)
+    elif not can(actor, policy, Action.CHANGE):
+        raise PermissionError(_("You may not change the commercial policies."))
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy_validate(policy)  # the rules first: they name the field (e.g. valid_to before valid_from)
+    policy.full_clean()  # then the field checks and the unique code within the company
+    policy.save()
+    if products is not None:
+        policy.products.set(products)
+    return policy
 
 
 QUALIFICATION_FIELDS = (

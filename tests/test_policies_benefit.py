@@ -217,3 +217,41 @@ def test_benefit_page_query_count_does_not_grow_with_policies(world, client_as, 
     with CaptureQueriesContext(connection) as many:
         c.get(url)
     assert len(many) == len(few)
+
+
+def _policy_body(**changes):
+    body = {
+        "code": "rural_bank",
+        "name": "农商行惠农贷",
+        "source": "bank_loan",
+        "method": "equal_instalment",
+        "down_ratio_min": "30",
+        "down_ratio_max": "70",
+        "terms": [12, 24],
+        "annual_rate": "5.2",
+        "preconditions": [{"code": "good_credit"}],
+        "products": ["HY65-9"],
+    }
+    return body | changes
+
+
+def test_api_creates_and_changes_a_policy_and_refuses_absurd_ones(world, api_as):
+    admin = api_as(world.admin)
+    created = admin.post("/api/policies", _policy_body())
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["products"] == ["HY65-9"] and body["preconditions"][0]["code"] == "good_credit"
+    absurd = admin.post("/api/policies", _policy_body(code="usury", annual_rate="48"))
+    assert absurd.status_code == 422 and "annual_rate" in absurd.json()["error"]["fields"]
+    negative = admin.post("/api/policies", _policy_body(code="neg", annual_rate="-1"))
+    assert negative.status_code == 422 and "annual_rate" in negative.json()["error"]["fields"]
+    taken = admin.post("/api/policies", _policy_body())
+    assert taken.status_code == 422  # the code is taken
+    promo = admin.post("/api/policies", _policy_body(code="promo", valid_from="2026-12-10", valid_to="2026-12-01"))
+    assert promo.status_code == 422 and "valid_to" in promo.json()["error"]["fields"]
+    unknown = admin.post("/api/policies", _policy_body(code="x", preconditions=[{"code": "horoscope"}]))
+    assert unknown.status_code == 422 and "preconditions" in unknown.json()["error"]["fields"]
+    changed = admin.put(f"/api/policies/{body['id']}", _policy_body(annual_rate="4.9", products=[]))
+    assert changed.status_code == 200 and changed.json()["annual_rate"] == "4.9000" and changed.json()["products"] == []
+    assert not Policy.objects.filter(code__in=["usury", "neg", "promo", "x"]).exists()
+    assert api_as(world.sales_a1).post("/api/policies", _policy_body(code="mine")).status_code == 403

@@ -624,3 +624,25 @@ def test_api_refusals(world, api_as, other):
     assert api_as(world.sales_a2).get(f"/api/policies/quotes?customer={world.cust_a1.pk}").status_code == 404
     assert api.get("/api/policies/quotes").status_code == 400
     assert api.get(f"/api/policies/quotes?customer={world.cust_a1.pk}&x=1").status_code == 400
+
+
+def test_a_quote_is_refused_when_the_customer_misses_a_precondition(world):
+    Qualification.objects.filter(customer=world.cust_a1).update(property_certificate=False)
+    with pytest.raises(ValidationError) as exc:
+        issue(world, codes=("bank_loan",))
+    message = exc.value.message_dict["policies"][0]
+    assert "银行按揭" in message  # names the policy
+    assert page_text("a property certificate (房产证)") in message  # and the rule
+    assert not QuoteVersion.objects.exists()
+
+
+def test_a_quote_is_refused_below_the_minimum_down_payment_or_with_a_term_not_offered(world):
+    from decimal import Decimal as D
+
+    with pytest.raises(ValidationError) as low:
+        issue(world, codes=("mfr_instalment",), offers={"mfr_instalment": (D("10"), 12)})
+    assert "40" in low.value.message_dict["policies"][0]  # the policy's minimum, 40 %
+    with pytest.raises(ValidationError) as term:
+        issue(world, codes=("mfr_instalment",), offers={"mfr_instalment": (D("40"), 36)})
+    assert "12" in term.value.message_dict["policies"][0] and "18" in term.value.message_dict["policies"][0]
+    assert not QuoteVersion.objects.exists()
