@@ -28,6 +28,7 @@ GROUPS = [
     ("customers", _("Customer cognition (客户认知)")),
     ("pitch", _("Product pitch (产品推介)")),
     ("policies", _("Commercial policies (商务政策)")),
+    ("orders", _("Order to delivery (下单交车)")),
     ("visits", _("Visits (客户拜访)")),
     ("system", _("System")),
 ]

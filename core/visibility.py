@@ -134,6 +134,29 @@ def _playbook_grants() -> dict[str, Grant]:
     return {r: Grant(read=ALL) for r in Role.values} | writers
 
 
+def _order_grants(prefix: str, *, service: bool = False) -> dict[str, Grant]:
+    """A row of an order: the customer's rule; finance also changes it (receipts, dossier checks);
+    with ``service``, the region's service engineers read and tick it (preparation, transport, delivery)."""
+    grants = _customer_grants(prefix)
+    region = in_regions(f"{prefix}region")
+    grants[Role.FINANCE] = Grant(read=(region,), change=(region,))
+    if service:
+        grants[Role.SERVICE] = Grant(read=(region,), change=(region,))
+    return grants
+
+
+def _machine_grants() -> dict[str, Grant]:
+    """Machines in stock are the company's (everybody on the sales side reads them; managers and
+    administrators change them); a machine's order follows the customer's region."""
+    return {
+        Role.SALESPERSON: Grant(read=ALL),
+        Role.MANAGER: full(everything()),
+        Role.FINANCE: Grant(read=ALL),
+        Role.SERVICE: Grant(read=ALL, change=ALL),
+        Role.ADMIN: full(everything()),
+    }
+
+
 def _visit_grants(mine: str, customer: str) -> dict[str, Grant]:
     """A visit's rule: ``mine`` points at the salesperson who made the row, ``customer`` at the customer."""
     made, owned, region = own(mine), own(f"{customer}__owner"), in_regions(f"{customer}__region")
@@ -221,6 +244,26 @@ POLICIES: dict[str, Policy] = {
     "policies.QuoteVersion": Policy(company_path="quote__company", grants=_customer_grants("quote__customer__")),
     "policies.DiscountRequest": Policy(company_path="company", grants=_customer_grants("customer__")),
     "policies.Compensation": Policy(company_path="company", grants=_customer_grants("customer__")),
+    # Order to delivery (下单交车): a deal and everything hanging off its order follow the customer
+    # (the owning salesperson, the region's managers; finance reads them — and verifies the dossier —
+    # in its regions; the service engineers of the region read the machine, preparation, transport
+    # and delivery they take part in).
+    "orders.Deal": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "orders.DealStageStay": Policy(
+        company_path="deal__company", grants=_customer_grants("deal__customer__", read_only=True)
+    ),
+    "orders.Order": Policy(company_path="company", grants=_customer_grants("customer__")),
+    "orders.Deposit": Policy(company_path="company", grants=_order_grants("order__customer__")),
+    "orders.Contract": Policy(company_path="company", grants=_order_grants("order__customer__")),
+    "orders.DownPayment": Policy(company_path="company", grants=_order_grants("order__customer__")),
+    "orders.DossierItem": Policy(company_path="company", grants=_order_grants("order__customer__")),
+    "orders.Machine": Policy(company_path="company", grants=_machine_grants()),
+    "orders.PreparationItem": Policy(company_path="company", grants=_order_grants("order__customer__", service=True)),
+    "orders.Transport": Policy(company_path="company", grants=_order_grants("order__customer__", service=True)),
+    "orders.TransportEvent": Policy(
+        company_path="transport__company", grants=_order_grants("transport__order__customer__", service=True)
+    ),
+    "orders.Delivery": Policy(company_path="company", grants=_order_grants("order__customer__", service=True)),
     # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
     # them (and comment, see ReportComment); administrators read all.
     "visits.DailyReport": Policy(
@@ -261,6 +304,8 @@ POLICIES: dict[str, Policy] = {
             ("pitch.Price", "company"),
             ("policies.Policy", "company"),
             ("policies.NegotiationSettings", "company"),
+            ("orders.DealStage", "company"),
+            ("orders.ContractTemplate", "company"),
             ("visits.VisitSettings", "company"),
             ("visits.ChecklistItem", "company"),
         )
@@ -308,7 +353,7 @@ POLICIES: dict[str, Policy] = {
 
 
 # Bookkeeping tables that no page, API or export ever lists: they need no policy.
-UNGOVERNED = frozenset({"core.PeriodicRun", "core.LoginFailure", "policies.QuoteCounter"})
+UNGOVERNED = frozenset({"core.PeriodicRun", "core.LoginFailure", "policies.QuoteCounter", "orders.DocumentCounter"})
 
 
 def policy_for(model: type[models.Model]) -> Policy:

@@ -6,6 +6,10 @@ from customers.api import router as customers_router
 from customers.api_import import router as customers_import_router
 from customers.api_intel import router as customers_intel_router
 from customers.api_pool import router as customers_pool_router
+from orders.api_deals import router as orders_deals_router
+from orders.api_delivery import router as orders_delivery_router
+from orders.api_documents import router as orders_documents_router
+from orders.api_dossier import router as orders_dossier_router
 from pitch.api import router as pitch_router
 from pitch.api_fabe import router as pitch_fabe_router
 from policies.api import router as policies_router
@@ -26,6 +30,10 @@ api.add_router("/", pitch_fabe_router)
 api.add_router("/", policies_router)
 api.add_router("/", policies_quotes_router)
 api.add_router("/", policies_negotiation_router)
+api.add_router("/", orders_deals_router)
+api.add_router("/", orders_documents_router)
+api.add_router("/", orders_dossier_router)
+api.add_router("/", orders_delivery_router)
 api.add_router("/", visits_plan_router)
 api.add_router("/", visits_checkin_router)
 api.add_router("/", visits_notes_router)

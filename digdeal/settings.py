@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "customers",
     "pitch",
     "policies",
+    "orders",
     "visits",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("pitch/", include("pitch.urls")),
     path("policies/", include("policies.urls")),
+    path("orders/", include("orders.urls")),
     path("visits/", include("visits.urls")),
     path("", include("core.urls")),
 ]
