@@ -126,7 +126,10 @@ def _forbidden(request, exc):
 
 @api.exception_handler(PermissionError)
 def _forbidden2(request, exc):
-    return api.create_response(request, error_body("forbidden", _("Your role may not do this.")), status=403)
+    """A service's refusal says its rule (e.g. who may verify a dossier); else the generic message."""
+    return api.create_response(
+        request, error_body("forbidden", str(exc) or _("Your role may not do this.")), status=403
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -252,10 +252,15 @@ POLICIES: dict[str, Policy] = {
     "orders.DealStageStay": Policy(
         company_path="deal__company", grants=_customer_grants("deal__customer__", read_only=True)
     ),
-    "orders.Order": Policy(company_path="company", grants=_customer_grants("customer__")),
-    "orders.Deposit": Policy(company_path="company", grants=_order_grants("order__customer__")),
+    "orders.Order": Policy(
+        company_path="company",
+        grants=_customer_grants("customer__") | {Role.SERVICE: Grant(read=(in_regions("customer__region"),))},
+    ),
+    # payments are never edited or deleted (a mistake is reversed by a new entry): read-only rows,
+    # recorded by the services on an order the user may change
+    "orders.Deposit": Policy(company_path="company", grants=_customer_grants("order__customer__", read_only=True)),
     "orders.Contract": Policy(company_path="company", grants=_order_grants("order__customer__")),
-    "orders.DownPayment": Policy(company_path="company", grants=_order_grants("order__customer__")),
+    "orders.DownPayment": Policy(company_path="company", grants=_customer_grants("order__customer__", read_only=True)),
     "orders.DossierItem": Policy(company_path="company", grants=_order_grants("order__customer__")),
     "orders.Machine": Policy(company_path="company", grants=_machine_grants()),
     "orders.PreparationItem": Policy(company_path="company", grants=_order_grants("order__customer__", service=True)),

@@ -305,10 +305,18 @@ class DossierItem(models.Model):
         BUSINESS_LICENCE = "business_licence", _("business licence (营业执照)")
         OTHER = "other", _("other (其他)")
 
+    class Condition(models.TextChoices):
+        """Why a document is (or is no longer) on the list, when that depends on the buyer's status."""
+
+        NONE = "", _("always")
+        IF_MARRIED = "if_married", _("if married")
+        NOT_MARRIED = "not_married", _("not needed: the buyer is not married")
+
     company = _company_fk()
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="dossier", verbose_name=_("order"))
     kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
     required = models.BooleanField(_("required"), default=True)
+    condition = models.CharField(_("condition"), max_length=12, choices=Condition.choices, blank=True)
     person_name = models.CharField(_("name on the document"), max_length=60, blank=True)
     id_number = EncryptedTextField(_("identity-card number"), blank=True)
     file = models.FileField(_("file"), upload_to="orders/dossier/%Y/%m/", blank=True)
@@ -322,6 +330,11 @@ class DossierItem(models.Model):
         verbose_name = _("dossier document (分期资料)")
         verbose_name_plural = _("dossier documents (分期资料)")
         ordering = ["order", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"], condition=~models.Q(kind="other"), name="dossieritem_unique_kind"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} · {self.kind}"

@@ -294,6 +294,52 @@ for _label in POLICY_CONFIG:
         "other_admin": {f"{_n}_other": "lvcd"},
     }
 
+# --- order to delivery: the customer's rule; finance records and checks; service ticks delivery ----
+ORDER_ROWS = (
+    "Deal",
+    "DealStageStay",
+    "Order",
+    "Deposit",
+    "Contract",
+    "DownPayment",
+    "DossierItem",
+    "PreparationItem",
+    "Transport",
+    "TransportEvent",
+    "Delivery",
+)
+ORDER_CONFIG = ("orders.DealStage", "orders.ContractTemplate")
+for _name in ("Deal", "Order"):
+    MATRIX[f"orders.{_name}"] = _follows_customer(_name.lower(), "cd")
+MATRIX["orders.Order"]["service"] = {"order_b1": "lv"}  # the region's engineers deliver its orders
+for _name in ("DealStageStay", "Deposit", "DownPayment"):  # histories and payments: never changed
+    MATRIX[f"orders.{_name}"] = _follows_customer(_name.lower(), "")
+for _name in ("Contract", "DossierItem", "PreparationItem", "Transport", "TransportEvent", "Delivery"):
+    _m = _follows_customer(_name.lower(), "cd")
+    _n = _name.lower()
+    _m["finance"] = {f"{_n}_a1": "lvc", f"{_n}_pool": "lvc"}  # finance covers region A
+    if _name in ("PreparationItem", "Transport", "TransportEvent", "Delivery"):
+        _m["service"] = {f"{_n}_b1": "lvc"}  # the service engineer covers region B
+    MATRIX[f"orders.{_name}"] = _m
+MATRIX["orders.Machine"] = {
+    "sales_a1": {"machine_ours": "lv"},
+    "manager_a": {"machine_ours": "lvcd"},
+    "finance": {"machine_ours": "lv"},
+    "service": {"machine_ours": "lvc"},
+    "admin": {"machine_ours": "lvcd"},
+    "other_admin": {"machine_other": "lvcd"},
+}
+for _label in ORDER_CONFIG:
+    _n = _short(_label)
+    MATRIX[_label] = {
+        "sales_a1": {f"{_n}_ours": "lv"},
+        "finance": {f"{_n}_ours": "lv"},
+        "service": {f"{_n}_ours": "lv"},
+        "manager_a": {f"{_n}_ours": "lv"},
+        "admin": {f"{_n}_ours": "lvcd"},
+        "other_admin": {f"{_n}_other": "lvcd"},
+    }
+
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
     "core.Region": ("region_a", "region_b", "other_region"),
@@ -327,10 +373,13 @@ for _name in VISIT_ROWS:
     ROWS[f"visits.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "a1x", "b1", "other"))
 for _name in ("DailyReport", "ReportComment"):
     ROWS[f"visits.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "other"))
+for _name in ORDER_ROWS:
+    ROWS[f"orders.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
+ROWS["orders.Machine"] = ("machine_ours", "machine_other")
 for _name in POLICY_ROWS:
     ROWS[f"policies.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["pitch.ObjectionHandling"] = tuple(f"objectionhandling_{k}" for k in ("a1", "a1x", "b1", "other"))
-for _label in (*(f"customers.{n}" for n in COMPETITION), *CONFIG, *POLICY_CONFIG, *PLAYBOOK):
+for _label in (*(f"customers.{n}" for n in COMPETITION), *CONFIG, *POLICY_CONFIG, *PLAYBOOK, *ORDER_CONFIG):
     ROWS[_label] = (f"{_short(_label)}_ours", f"{_short(_label)}_other")
 
 
@@ -389,6 +438,7 @@ def world(shared_world, django_db_blocker):
         w |= visit_rows(org, other)
         w |= pitch_rows(w)
         w |= policy_rows(org, other, w)
+        w |= order_rows(org, other, w)
         w["_org"], w["_other"] = org, other
     return w
 
@@ -608,6 +658,94 @@ def pitch_rows(w: dict) -> dict:
     return out
 
 
+def order_rows(org, other, w) -> dict:
+    """One row of every order-to-delivery model per case of the matrix, in both companies."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from orders import models as om
+
+    now = timezone.now()
+    today = now.date()
+    out: dict = {}
+    stages = {}
+    for side, company in (("ours", org.company), ("other", other.company)):
+        stages[side] = om.DealStage.objects.create(company=company, code="lead", name="意向")
+        out[f"dealstage_{side}"] = stages[side]
+        out[f"contracttemplate_{side}"] = om.ContractTemplate.objects.create(
+            company=company, name="标准合同", body="合同"
+        )
+        product = w[f"product_{side}"]
+        out[f"machine_{side}"] = om.Machine.objects.create(company=company, product=product, serial_number=f"SN-{side}")
+    for key, customer, by in (
+        ("a1", org.cust_a1, org.sales_a1),
+        ("b1", org.cust_b1, org.sales_b1),
+        ("pool", org.cust_pool, org.manager_a),
+        ("other", other.customer, other.sales),
+    ):
+        side = "other" if key == "other" else "ours"
+        product = w[f"product_{side}"]
+        company_id = customer.company_id
+        deal = om.Deal.objects.create(
+            company_id=company_id,
+            customer=customer,
+            product=product,
+            salesperson=by,
+            stage=stages[side],
+            stage_since=now,
+            created_at=now,
+        )
+        out[f"deal_{key}"] = deal
+        out[f"dealstagestay_{key}"] = om.DealStageStay.objects.create(
+            deal=deal, stage=stages[side], entered_at=now, by=by
+        )
+        order = om.Order.objects.create(
+            company_id=company_id,
+            deal=deal,
+            customer=customer,
+            product=product,
+            number=f"DD-{key}",
+            price_fen=36_800_000,
+            delivery_on=today + dt.timedelta(days=10),
+            delivery_place="工地",
+            created_by=by,
+            created_at=now,
+        )
+        out[f"order_{key}"] = order
+        common = {"company_id": company_id, "order": order}
+        out[f"deposit_{key}"] = om.Deposit.objects.create(
+            **common,
+            amount_fen=2_000_000,
+            received_on=today,
+            receipt_number=f"SJ-{key}",
+            refund_terms="不退",
+            by=by,
+            at=now,
+        )
+        out[f"contract_{key}"] = om.Contract.objects.create(
+            **common,
+            template=out[f"contracttemplate_{side}"],
+            number=f"HT-{key}",
+            amount_fen=36_800_000,
+            signer_name=customer.name,
+            created_by=by,
+            created_at=now,
+        )
+        out[f"downpayment_{key}"] = om.DownPayment.objects.create(
+            **common, amount_fen=1_000_000, received_on=today, by=by, at=now
+        )
+        out[f"dossieritem_{key}"] = om.DossierItem.objects.create(**common, kind="buyer_id")
+        out[f"preparationitem_{key}"] = om.PreparationItem.objects.create(**common, kind="inspection")
+        transport = om.Transport.objects.create(**common)
+        out[f"transport_{key}"] = transport
+        out[f"transportevent_{key}"] = om.TransportEvent.objects.create(
+            transport=transport, kind="position", at=now, place="高速", by=by
+        )
+        out[f"delivery_{key}"] = om.Delivery.objects.create(**common)
+    return out
+
+
 # the smallest valid GIF (1×1)
 _GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
@@ -616,7 +754,7 @@ def test_every_model_of_ours_has_a_policy_or_is_declared_bookkeeping():
     ours = {
         m._meta.label
         for m in apps.get_models()
-        if m._meta.app_label in {"core", "customers", "pitch", "policies", "visits"}
+        if m._meta.app_label in {"core", "customers", "orders", "pitch", "policies", "visits"}
     }
     assert ours - UNGOVERNED == set(POLICIES), "a new model needs an entry in core.visibility.POLICIES"
 

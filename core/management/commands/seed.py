@@ -10,6 +10,7 @@ from django.db import transaction
 from core import demo
 from core.models import Company
 from customers.demo import seed_cognition, seed_customers
+from orders.demo import seed_orders
 from pitch.demo import seed_catalogue, seed_pitch
 from policies.demo import seed_demo_policies
 from visits.demo import seed_visit_volume, seed_visits
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             seed_visits(ctx.company, rng=random.Random(seed * 7 + 4))
             # FABE cards, objection playbook, competitor scripts, handlings on the visits above
             seed_pitch(ctx.company, rng=random.Random(seed * 7 + 6))
+            seed_orders(ctx.company, rng=random.Random(seed * 7 + 8))
             if visits:
                 seed_visit_volume(
                     ctx.company,
