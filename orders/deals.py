@@ -608,7 +608,7 @@ class FunnelFilters(forms.Form):
     end = forms.DateField(
         label=gettext_lazy("To"), required=False, widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
     )
-    basis = forms.ChoiceField(label=gettext_lazy("Count"), choices=BASIS, required=False)
+    basis = forms.ChoiceField(label=gettext_lazy("Count the deals"), choices=BASIS, required=False)
     salesperson = PersonChoice(label=gettext_lazy("Salesperson"), queryset=User.objects.none(), required=False)
     region = forms.ModelChoiceField(label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False)
 

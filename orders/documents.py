@@ -462,6 +462,10 @@ def order_create(
         created_by=actor,
         created_at=now,
     )
+    # the instalment dossier's checklist follows the agreed policy from the start
+    from .dossier import dossier_install
+
+    dossier_install(order=order, actor=actor)
     _sync(deal, actor)
     return order
 

@@ -41,7 +41,7 @@ from policies.models import Quote
 from visits.models import Visit
 
 from .conftest import ApiClient
-from .factories import make_customer
+from .factories import make_customer, zh
 
 Kind = PreparationItem.Kind
 SCHEDULE = [{"n": 1, "due": "2027-01-08", "principal": "6000.00", "interest": "800.00", "payment": "6800.00"}]
@@ -584,11 +584,11 @@ def test_pages_walk_and_refusals_show_the_rule(org, client_as):
     order = make_order(org)
     c = client_as(org.service)
     r = c.get(reverse("orders:machine", args=[order.pk]))
-    assert r.status_code == 200 and "Preparation checklist" in r.content.decode()
+    assert r.status_code == 200 and zh("Preparation checklist (整备清单)") in r.content.decode()
     r = c.post(
         reverse("orders:preparation_tick", args=[order.pk]), {"kind": Kind.INSPECTION}, headers={"HX-Request": "1"}
     )
-    assert r.status_code == 422 and "Assign a machine to the order first." in r.content.decode()
+    assert r.status_code == 422 and zh("Assign a machine to the order first.") in r.content.decode()
     r = c.post(
         reverse("orders:machine_register", args=[order.pk]), {"serial_number": "hy659c0001", "engine_number": "E1"}
     )
@@ -598,9 +598,16 @@ def test_pages_walk_and_refusals_show_the_rule(org, client_as):
     )
     assert r.status_code == 200 and 'data-testid="machine-panel"' in r.content.decode()
     r = c.post(reverse("orders:transport_depart", args=[order.pk]), {"eta": "2099-01-01T10:00"})
-    assert r.status_code == 422 and "The machine may not leave yet" in r.content.decode()
+    # the only blocker left is the preparation, and the page names it
+    assert [b for b, _w in svc.release_blockers(order)] == [rules.Blocker.PREPARATION]
+    with translation.override("zh-hans"):
+        reasons = "；".join(str(w) for _b, w in svc.release_blockers(order))
+    assert (
+        r.status_code == 422
+        and zh("The machine may not leave yet: %(reasons)s.", reasons=reasons) in r.content.decode()
+    )
     r = c.get(reverse("orders:delivery", args=[order.pk]))
-    assert r.status_code == 200 and "Auspicious days" in r.content.decode()
+    assert r.status_code == 200 and zh("Auspicious days (黄道吉日)") in r.content.decode()
     r = client_as(org.sales_b1).post(reverse("orders:machine_assign", args=[order.pk]), {"machine": 0})
     assert r.status_code in (403, 404)
 

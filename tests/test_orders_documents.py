@@ -17,12 +17,14 @@ from PIL import Image, ImageDraw
 from core.models import Todo
 from orders import documents as docs
 from orders.domain.documents import rmb_capitals
-from orders.models import Contract, Deal, DealStage, Deposit, DocumentCounter, DownPayment, Order
+from orders.dossier import dossier_install
+from orders.models import Contract, Deal, DealStage, Deposit, DocumentCounter, DossierItem, DownPayment, Order
 from pitch.models import Price, Product
 from policies import quotes
 from policies.demo import seed_policies
 from policies.models import Qualification
 from tests import pdfcheck
+from tests.factories import zh
 
 LIST_PRICE = 36_800_000  # ¥368,000.00
 
@@ -196,6 +198,19 @@ def test_order_without_a_quote_uses_todays_list_price(world):
     assert order.extras == ["首年免费保养 4 次", "赠送破碎锤管路"]
 
 
+def test_order_comes_with_its_dossier_checklist(world):
+    """order_create sets the instalment dossier's checklist up from the agreed policy (no set-up step)."""
+
+    def rows(order):
+        return sorted(DossierItem.objects.filter(order=order).values_list("kind", "required", "condition"))
+
+    order = make_order(world, quote_version=quote_version(world), policy_code="bank_loan", down_payment_fen=None)
+    installed = rows(order)
+    assert installed and ("buyer_id", True, "") in installed, installed
+    dossier_install(order=order, actor=world.sales_a1)  # installing again changes nothing
+    assert rows(order) == installed
+
+
 def test_order_refusals_name_the_rule(world):
     version = quote_version(world)
     assert refusal("policy_code", make_order, org=world, quote_version=version, policy_code="full_payment_xx")
@@ -227,7 +242,7 @@ def test_order_for_someone_elses_customer_is_refused(world):
 
 def test_one_order_per_deal(world):
     make_order(world)
-    assert "already" in refusal("deal", make_order, org=world)
+    assert refusal("deal", make_order, org=world) == zh("This deal already has an order.")
 
 
 def test_numbers_follow_a_series_per_company_kind_and_year(world, other):
@@ -286,7 +301,7 @@ def test_confirm_refusals(world):
     order.refresh_from_db()
     assert order.confirmed_at is None and not order.pdf
     docs.order_confirm(method="stamp", **kw)
-    assert "already" in refusal("method", docs.order_confirm, method="stamp", **kw)
+    assert refusal("method", docs.order_confirm, method="stamp", **kw) == zh("This order is already confirmed.")
 
 
 # ------------------------------------------------------------------------------------------ deposit
@@ -306,7 +321,9 @@ def test_deposit_receipt_is_numbered_and_prints_the_capitals(world):
 def test_deposit_refusals(world):
     order = make_order(world)
     kw = {"actor": world.sales_a1, "received_on": world.today, "method": "现金", "penalty_terms": ""}
-    assert "confirmed" in refusal("order", docs.deposit_record, order=order, amount_fen=100, refund_terms="x", **kw)
+    assert refusal("order", docs.deposit_record, order=order, amount_fen=100, refund_terms="x", **kw) == zh(
+        "The order must be confirmed by the customer before a deposit."
+    )
     order = docs.order_confirm(actor=world.sales_a1, order=order, method="stamp", confirmed_by_name="王")
     assert refusal("refund_terms", docs.deposit_record, order=order, amount_fen=100, refund_terms=" ", **kw)
     assert refusal("amount_fen", docs.deposit_record, order=order, amount_fen=0, refund_terms="x", **kw)
@@ -333,9 +350,13 @@ def test_finance_of_the_region_records_a_deposit_but_not_another_region(world):
 def test_contract_is_gated_by_the_confirmation_and_the_deposit(world):
     order = make_order(world)
     kw = {"actor": world.sales_a1, "signer_name": "王", "signer_is_customer": True, "amount_fen": LIST_PRICE}
-    assert "confirmed" in refusal("order", docs.contract_create, order=order, **kw)
+    assert refusal("order", docs.contract_create, order=order, **kw) == zh(
+        "The order must be confirmed by the customer before the contract."
+    )
     order = docs.order_confirm(actor=world.sales_a1, order=order, method="stamp", confirmed_by_name="王")
-    assert "deposit" in refusal("order", docs.contract_create, order=order, **kw)
+    assert refusal("order", docs.contract_create, order=order, **kw) == zh(
+        "The deposit must be received before the contract."
+    )
     assert not Contract.objects.exists()
 
 
@@ -428,7 +449,10 @@ def test_down_payment_in_parts_up_to_the_agreed_amount(world):
     contract = signed(world)
     order = contract.order
     kw = {"actor": world.sales_a1, "order": order, "received_on": world.today, "method": "转账"}
-    assert "signed" not in refusal("amount_fen", docs.down_payment_record, amount_fen=0, **kw)
+    # the contract is signed: the refusal is about the amount
+    assert refusal("amount_fen", docs.down_payment_record, amount_fen=0, **kw) == zh(
+        "The amount must be more than zero."
+    )
     docs.down_payment_record(amount_fen=5_000_000, **kw)
     assert docs.down_payment_received_fen(order) == 5_000_000
     assert "¥60,400.00" in refusal("amount_fen", docs.down_payment_record, amount_fen=6_040_001, **kw)
@@ -438,14 +462,14 @@ def test_down_payment_in_parts_up_to_the_agreed_amount(world):
 
 def test_down_payment_needs_the_signed_contract(world):
     contract = contracted(world)
-    assert "signed" in refusal(
+    assert refusal(
         "order",
         docs.down_payment_record,
         actor=world.sales_a1,
         order=contract.order,
         amount_fen=100,
         received_on=world.today,
-    )
+    ) == zh("The contract must be signed before the down payment.")
 
 
 def test_late_down_payment_needs_a_reason_and_tells_salesperson_and_managers(world, monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import ExifTags, Image
@@ -23,7 +24,7 @@ from orders.models import Deal, DealStage, DossierItem, Order
 from pitch.models import Product
 from policies.demo import seed_policies
 from policies.models import Policy
-from tests.factories import make_customer, make_id_number
+from tests.factories import make_customer, make_id_number, zh
 
 
 @pytest.fixture(autouse=True)
@@ -448,7 +449,10 @@ def test_page_upload_verify_and_reject_flow(org, client_as):
         url, {"person_name": "张", "file": upload("x.txt", b"hello", "text/plain")}, headers={"HX-Request": "1"}
     )
     assert bad.status_code == 422
-    assert "neither a photo nor a PDF" in bad.content.decode()
+    not_a_document = zh(
+        "“%(name)s” is neither a photo nor a PDF: send a %(formats)s file.", name="x.txt", formats=svc.FORMAT_NAMES
+    )
+    assert not_a_document in bad.content.decode()
     ok = c.post(url, {"person_name": "张", "file": upload()})
     assert ok.status_code == 302
     item.refresh_from_db()
@@ -466,12 +470,13 @@ def test_page_upload_verify_and_reject_flow(org, client_as):
     f = client_as(org.finance)
     assert 'data-testid="item-verify"' in page(f, order).content.decode()
     r = f.post(reverse("orders:dossier_reject", args=[item.pk]), {"reason": ""}, headers={"HX-Request": "1"})
-    assert r.status_code == 422 and "Say why" in r.content.decode()
+    assert r.status_code == 422 and zh("Say why the document is refused.") in r.content.decode()
     assert f.post(reverse("orders:dossier_verify", args=[item.pk])).status_code == 302
     item.refresh_from_db()
     assert item.verified_by == org.finance
     html = page(c, order).content.decode()
-    assert "verified by" in html and str(org.finance) in html
+    when = date_filter(timezone.localtime(item.verified_at), "Y-m-d H:i")
+    assert zh("verified by %(who)s at %(when)s", who=str(org.finance), when=when) in html
 
 
 def test_queue_for_finance_with_a_fixed_number_of_queries(org, client_as, django_assert_num_queries):
@@ -621,7 +626,7 @@ def test_audit_trail_hides_the_number(org):
 
 
 def test_page_setup_and_marital_status(org, client_as):
-    order = make_order(org)  # not set up yet
+    order = make_order(org)  # straight in the database: order_create would have set the checklist up
     c = client_as(org.sales_a1)
     html = page(c, order).content.decode()
     assert 'data-testid="dossier-setup"' in html
@@ -630,16 +635,16 @@ def test_page_setup_and_marital_status(org, client_as):
     assert DossierItem.objects.filter(order=order).count() == 6
     assert 'data-testid="dossier-setup"' not in page(c, order).content.decode()
     r = c.post(reverse("orders:dossier_marital", args=[order.pk]), {"married": "no"}, headers={"HX-Request": "1"})
-    assert r.status_code == 200 and 'data-testid="marital-status">not married' in r.content.decode()
+    assert r.status_code == 200 and f'data-testid="marital-status">{zh("not married")}<' in r.content.decode()
     bad = c.post(reverse("orders:dossier_marital", args=[order.pk]), {"married": "maybe"}, headers={"HX-Request": "1"})
-    assert bad.status_code == 422 and "Say whether the buyer is married" in bad.content.decode()
+    assert bad.status_code == 422 and zh("Say whether the buyer is married.") in bad.content.decode()
     assert client_as(org.sales_b1).get(reverse("orders:dossier", args=[order.pk])).status_code == 404
 
 
 def test_full_payment_page_says_no_dossier(org, client_as):
     order = installed(org, policy_code="full_payment")
     html = page(client_as(org.sales_a1), order).content.decode()
-    assert "A full-payment order needs no instalment dossier." in html
+    assert zh("A full-payment order needs no instalment dossier.") in html
     assert 'data-complete="yes"' in html
 
 
