@@ -168,6 +168,14 @@ def _quote_run(client, url: str, prepared: dict):
     return client.post(f"/policies/quotes/issue/{prepared['customer']}/", prepared["data"], secure=True)
 
 
+def _delivered_deal() -> str:
+    """The deal page of a delivered demo deal (every step's documents present)."""
+    from orders.models import Deal
+
+    pk = Deal.objects.filter(status="won").order_by("pk").values_list("pk", flat=True).first()
+    return f"/orders/deals/{pk}/"
+
+
 # The registry. Keep names short: they are the table's first column and the JSON keys.
 OPERATIONS: list[Operation] = [
     Operation("today", "sales1", "/"),
@@ -213,6 +221,12 @@ OPERATIONS: list[Operation] = [
     Operation(
         "quote PDF (3 policies)", "sales1", "/policies/quotes/", status=302, prepare=_quote_input, run=_quote_run
     ),
+    # order to delivery (下单交车)
+    Operation("deal board", "manager1", "/orders/deals/"),
+    Operation("deal board", "sales1", "/orders/deals/"),
+    Operation("deal page (delivered)", "admin", _delivered_deal),
+    Operation("sales funnel", "manager1", "/orders/funnel/"),
+    Operation("api deals", "manager1", "/api/orders/deals"),
     Operation(
         "import 50,000 rows", "manager1", "/customers/import/", status=302, prepare=_import_workbook, run=_import_run
     ),
