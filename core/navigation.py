@@ -29,6 +29,7 @@ GROUPS = [
     ("pitch", _("Product pitch (产品推介)")),
     ("policies", _("Commercial policies (商务政策)")),
     ("orders", _("Order to delivery (下单交车)")),
+    ("receivables", _("Receivables (债权管理)")),
     ("visits", _("Visits (客户拜访)")),
     ("system", _("System")),
 ]

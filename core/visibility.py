@@ -145,6 +145,19 @@ def _order_grants(prefix: str, *, service: bool = False) -> dict[str, Grant]:
     return grants
 
 
+def _receivable_grants(prefix: str, *, read_only: bool) -> dict[str, Grant]:
+    """A receivable account follows its customer: the owning salesperson reads it, the region's
+    managers read it, finance reads and changes it in its regions (it records the payments),
+    administrators all. ``read_only``: payments and allocations, written by the services only."""
+    own_c, region = own(f"{prefix}customer__owner"), in_regions(f"{prefix}customer__region")
+    return {
+        Role.SALESPERSON: Grant(read=(own_c,)),
+        Role.MANAGER: Grant(read=(region,)),
+        Role.FINANCE: Grant(read=(region,)) if read_only else Grant(read=(region,), change=(region,)),
+        Role.ADMIN: Grant(read=ALL) if read_only else Grant(read=ALL, change=ALL),
+    }
+
+
 def _machine_grants() -> dict[str, Grant]:
     """Machines in stock are the company's (everybody on the sales side reads them; managers and
     administrators change them); a machine's order follows the customer's region."""
@@ -269,6 +282,15 @@ POLICIES: dict[str, Policy] = {
         company_path="transport__company", grants=_order_grants("transport__order__customer__", service=True)
     ),
     "orders.Delivery": Policy(company_path="company", grants=_order_grants("order__customer__", service=True)),
+    # Receivables (债权管理): an account follows the customer (see _receivable_grants); its
+    # instalments, payments (回款) and allocations are read-only rows for everybody — only the
+    # services write them (a payment is never edited or deleted: a reversal undoes it).
+    "receivables.ReceivableAccount": Policy(company_path="company", grants=_receivable_grants("", read_only=False)),
+    "receivables.Instalment": Policy(company_path="company", grants=_receivable_grants("account__", read_only=True)),
+    "receivables.Payment": Policy(company_path="company", grants=_receivable_grants("account__", read_only=True)),
+    "receivables.Allocation": Policy(
+        company_path="company", grants=_receivable_grants("payment__account__", read_only=True)
+    ),
     # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
     # them (and comment, see ReportComment); administrators read all.
     "visits.DailyReport": Policy(

@@ -15,6 +15,7 @@ from pitch.api_fabe import router as pitch_fabe_router
 from policies.api import router as policies_router
 from policies.api_negotiation import router as policies_negotiation_router
 from policies.api_quotes import router as policies_quotes_router
+from receivables.api import router as receivables_router
 from visits.api_checkin import router as visits_checkin_router
 from visits.api_notes import router as visits_notes_router
 from visits.api_plan import router as visits_plan_router
@@ -34,6 +35,7 @@ api.add_router("/", orders_deals_router)
 api.add_router("/", orders_documents_router)
 api.add_router("/", orders_dossier_router)
 api.add_router("/", orders_delivery_router)
+api.add_router("/", receivables_router)
 api.add_router("/", visits_plan_router)
 api.add_router("/", visits_checkin_router)
 api.add_router("/", visits_notes_router)

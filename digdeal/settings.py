@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "pitch",
     "policies",
     "orders",
+    "receivables",
     "visits",
 ]
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("pitch/", include("pitch.urls")),
     path("policies/", include("policies.urls")),
     path("orders/", include("orders.urls")),
+    path("receivables/", include("receivables.urls")),
     path("visits/", include("visits.urls")),
     path("", include("core.urls")),
 ]

@@ -340,6 +340,25 @@ for _label in ORDER_CONFIG:
         "other_admin": {f"{_n}_other": "lvcd"},
     }
 
+# --- receivables: an account follows the customer (read: owner, region's managers; finance reads and
+# changes in its regions — it records payments; admin all); instalments, payments and allocations are
+# read-only rows for everybody (written by the services only)
+RECEIVABLE_ROWS = ("ReceivableAccount", "Instalment", "Payment", "Allocation")
+for _name in RECEIVABLE_ROWS:
+    _n = _name.lower()
+    _w = "c" if _name == "ReceivableAccount" else ""
+    MATRIX[f"receivables.{_name}"] = {
+        "admin": {f"{_n}_a1": "lv" + _w, f"{_n}_b1": "lv" + _w, f"{_n}_pool": "lv" + _w},
+        "manager_a": {f"{_n}_a1": "lv", f"{_n}_pool": "lv"},
+        "manager_b": {f"{_n}_b1": "lv"},
+        "finance": {f"{_n}_a1": "lv" + _w, f"{_n}_pool": "lv" + _w},  # finance covers region A
+        "service": {},
+        "sales_a1": {f"{_n}_a1": "lv"},  # own customers only: not the pool customer's debts
+        "sales_a2": {},
+        "sales_b1": {f"{_n}_b1": "lv"},
+        "other_admin": {f"{_n}_other": "lv" + _w},
+    }
+
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
     "core.Region": ("region_a", "region_b", "other_region"),
@@ -376,6 +395,8 @@ for _name in ("DailyReport", "ReportComment"):
 for _name in ORDER_ROWS:
     ROWS[f"orders.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["orders.Machine"] = ("machine_ours", "machine_other")
+for _name in RECEIVABLE_ROWS:
+    ROWS[f"receivables.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 for _name in POLICY_ROWS:
     ROWS[f"policies.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["pitch.ObjectionHandling"] = tuple(f"objectionhandling_{k}" for k in ("a1", "a1x", "b1", "other"))
@@ -439,6 +460,7 @@ def world(shared_world, django_db_blocker):
         w |= pitch_rows(w)
         w |= policy_rows(org, other, w)
         w |= order_rows(org, other, w)
+        w |= receivable_rows(org, other)
         w["_org"], w["_other"] = org, other
     return w
 
@@ -746,6 +768,57 @@ def order_rows(org, other, w) -> dict:
     return out
 
 
+def receivable_rows(org, other) -> dict:
+    """One account per customer of the matrix with an instalment, a payment and its allocation."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from receivables import models as rm
+
+    now = timezone.now()
+    today = now.date()
+    out: dict = {}
+    for key, customer, finance in (
+        ("a1", org.cust_a1, org.finance),
+        ("b1", org.cust_b1, org.admin),
+        ("pool", org.cust_pool, org.finance),
+        ("other", other.customer, other.admin),
+    ):
+        common = {"company_id": customer.company_id}
+        account = rm.ReceivableAccount.objects.create(
+            **common,
+            customer=customer,
+            contract_number=f"DR-{key}",
+            salesperson=customer.owner,
+            region=customer.region,
+            principal_fen=100_000,
+            start_on=today,
+            source="import",
+            created_at=now,
+        )
+        instalment = rm.Instalment.objects.create(
+            **common, account=account, n=1, due_on=today + dt.timedelta(days=30), amount_fen=100_000
+        )
+        payment = rm.Payment.objects.create(
+            **common,
+            account=account,
+            amount_fen=1_000,
+            received_on=today,
+            method="cash",
+            idempotency_key=f"k-{key}",
+            by=finance,
+            at=now,
+        )
+        out[f"receivableaccount_{key}"] = account
+        out[f"instalment_{key}"] = instalment
+        out[f"payment_{key}"] = payment
+        out[f"allocation_{key}"] = rm.Allocation.objects.create(
+            **common, payment=payment, instalment=instalment, amount_fen=1_000
+        )
+    return out
+
+
 # the smallest valid GIF (1×1)
 _GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
@@ -754,7 +827,7 @@ def test_every_model_of_ours_has_a_policy_or_is_declared_bookkeeping():
     ours = {
         m._meta.label
         for m in apps.get_models()
-        if m._meta.app_label in {"core", "customers", "orders", "pitch", "policies", "visits"}
+        if m._meta.app_label in {"core", "customers", "orders", "pitch", "policies", "receivables", "visits"}
     }
     assert ours - UNGOVERNED == set(POLICIES), "a new model needs an entry in core.visibility.POLICIES"
 

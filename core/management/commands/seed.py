@@ -13,6 +13,7 @@ from customers.demo import seed_cognition, seed_customers
 from orders.demo import seed_orders
 from pitch.demo import seed_catalogue, seed_pitch
 from policies.demo import seed_demo_policies
+from receivables.demo import seed_receivables
 from visits.demo import seed_visit_volume, seed_visits
 
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             # FABE cards, objection playbook, competitor scripts, handlings on the visits above
             seed_pitch(ctx.company, rng=random.Random(seed * 7 + 6))
             seed_orders(ctx.company, rng=random.Random(seed * 7 + 8))
+            seed_receivables(ctx.company, rng=random.Random(seed * 7 + 9))
             if visits:
                 seed_visit_volume(
                     ctx.company,

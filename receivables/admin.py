@@ -1,0 +1,47 @@
+"""Receivables in the Django admin (company-scoped through visibility). Accounts show their
+instalments; payments and allocations are read-only: they are written by the services only and are
+never edited or deleted (a mistake is reversed on the account's page)."""
+
+from django.contrib import admin
+
+from core.admin import VisibleAdmin
+
+from .models import Allocation, Instalment, Payment, ReceivableAccount
+
+
+class ReadOnlyAdmin(VisibleAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReceivableAccount)
+class ReceivableAccountAdmin(ReadOnlyAdmin):
+    list_display = ("contract_number", "customer", "salesperson", "region", "status", "principal_fen", "credit_fen")
+    list_filter = ("status", "source")
+    search_fields = ("contract_number", "customer__name")
+    exclude = ("company",)
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(ReadOnlyAdmin):
+    list_display = ("account", "n", "due_on", "amount_fen", "paid_fen")
+    exclude = ("company",)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("account", "kind", "amount_fen", "received_on", "method", "by", "at")
+    list_filter = ("kind", "method")
+    exclude = ("company",)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdmin):
+    list_display = ("payment", "instalment", "amount_fen")
+    exclude = ("company",)

@@ -1,0 +1,15 @@
+"""Addresses of receivables (债权管理), namespace "receivables"."""
+
+from django.urls import path
+
+from . import views as v
+
+app_name = "receivables"
+
+urlpatterns = [
+    path("", v.account_list, name="list"),
+    path("ageing/", v.ageing, name="ageing"),
+    path("<int:pk>/", v.account_detail, name="detail"),
+    path("<int:pk>/payments/", v.payment_new, name="payment_new"),
+    path("payments/<int:pk>/reverse/", v.payment_reverse, name="payment_reverse"),
+]
