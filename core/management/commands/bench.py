@@ -227,6 +227,10 @@ OPERATIONS: list[Operation] = [
     Operation("deal page (delivered)", "admin", _delivered_deal),
     Operation("sales funnel", "manager1", "/orders/funnel/"),
     Operation("api deals", "manager1", "/api/orders/deals"),
+    # receivables (债权管理)
+    Operation("receivable accounts", "finance1", "/receivables/"),
+    Operation("ageing", "finance1", "/receivables/ageing/"),
+    Operation("api receivable accounts", "finance1", "/api/receivables/accounts"),
     Operation(
         "import 50,000 rows", "manager1", "/customers/import/", status=302, prepare=_import_workbook, run=_import_run
     ),
