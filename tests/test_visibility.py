@@ -196,47 +196,49 @@ for _name in COMPETITION:
         "service": {},
         "other_sales": {f"{_n}_other": "lvc"},
     }
-for _label in CONFIG:
-    _n = _short(_label)
-    MATRIX[_label] = {
-        "sales_a1": {f"{_n}_ours": "lv"},
-        "finance": {f"{_n}_ours": "lv"},
-        "service": {f"{_n}_ours": "lv"},
-        "manager_a": {f"{_n}_ours": "lv"},
-        "admin": {f"{_n}_ours": "lvcd"},
-        "other_admin": {f"{_n}_other": "lvcd"},
+
+
+def _configuration(label: str) -> dict[str, dict[str, str]]:
+    """The method's configuration: every role of the company reads it, administrators change it."""
+    n = _short(label)
+    return {
+        "sales_a1": {f"{n}_ours": "lv"},
+        "finance": {f"{n}_ours": "lv"},
+        "service": {f"{n}_ours": "lv"},
+        "manager_a": {f"{n}_ours": "lv"},
+        "admin": {f"{n}_ours": "lvcd"},
+        "other_admin": {f"{n}_other": "lvcd"},
     }
+
+
+for _label in CONFIG:
+    MATRIX[_label] = _configuration(_label)
 
 # --- visits: the one who made the row, the customer's owner, the customer's region --------------
 # v_a1: cust_a1 visited by its owner sales_a1; v_a1x: cust_a1 visited earlier by sales_a2 (the
 # customer changed hands: the new owner reads it, the one who made it still corrects it).
 VISIT_ROWS = ("Visit", "VisitPhoto", "VisitNote", "FollowUp", "Objection")
-for _name in VISIT_ROWS:
-    _n = _name.lower()
-    MATRIX[f"visits.{_name}"] = {
-        "admin": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd", f"{_n}_b1": "lvcd"},
-        "manager_a": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd"},
-        "manager_b": {f"{_n}_b1": "lvcd"},
-        "finance": {f"{_n}_a1": "lv", f"{_n}_a1x": "lv"},
+
+
+def _visit_rule(n: str) -> dict[str, dict[str, str]]:
+    """A row made on a visit: who made it, the customer's owner, the customer's region."""
+    return {
+        "admin": {f"{n}_a1": "lvcd", f"{n}_a1x": "lvcd", f"{n}_b1": "lvcd"},
+        "manager_a": {f"{n}_a1": "lvcd", f"{n}_a1x": "lvcd"},
+        "manager_b": {f"{n}_b1": "lvcd"},
+        "finance": {f"{n}_a1": "lv", f"{n}_a1x": "lv"},
         "service": {},
-        "sales_a1": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lv"},
-        "sales_a2": {f"{_n}_a1x": "lvcd"},
-        "sales_b1": {f"{_n}_b1": "lvcd"},
-        "other_admin": {f"{_n}_other": "lvcd"},
+        "sales_a1": {f"{n}_a1": "lvcd", f"{n}_a1x": "lv"},
+        "sales_a2": {f"{n}_a1x": "lvcd"},
+        "sales_b1": {f"{n}_b1": "lvcd"},
+        "other_admin": {f"{n}_other": "lvcd"},
     }
+
+
+for _name in VISIT_ROWS:
+    MATRIX[f"visits.{_name}"] = _visit_rule(_name.lower())
 # the objection handlings (异议处理记录) follow the visits' rule: who recorded it, the customer
-_n = "objectionhandling"
-MATRIX["pitch.ObjectionHandling"] = {
-    "admin": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd", f"{_n}_b1": "lvcd"},
-    "manager_a": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lvcd"},
-    "manager_b": {f"{_n}_b1": "lvcd"},
-    "finance": {f"{_n}_a1": "lv", f"{_n}_a1x": "lv"},
-    "service": {},
-    "sales_a1": {f"{_n}_a1": "lvcd", f"{_n}_a1x": "lv"},
-    "sales_a2": {f"{_n}_a1x": "lvcd"},
-    "sales_b1": {f"{_n}_b1": "lvcd"},
-    "other_admin": {f"{_n}_other": "lvcd"},
-}
+MATRIX["pitch.ObjectionHandling"] = _visit_rule("objectionhandling")
 # pitch material (FABE cards, evidence, objection playbook, competitor scripts): every role reads
 # it, managers and administrators write it
 PLAYBOOK = (
@@ -284,15 +286,7 @@ POLICY_CONFIG = ("policies.Policy", "policies.NegotiationSettings")
 for _name in POLICY_ROWS:
     MATRIX[f"policies.{_name}"] = _follows_customer(_name.lower(), "cd")
 for _label in POLICY_CONFIG:
-    _n = _short(_label)
-    MATRIX[_label] = {
-        "sales_a1": {f"{_n}_ours": "lv"},
-        "finance": {f"{_n}_ours": "lv"},
-        "service": {f"{_n}_ours": "lv"},
-        "manager_a": {f"{_n}_ours": "lv"},
-        "admin": {f"{_n}_ours": "lvcd"},
-        "other_admin": {f"{_n}_other": "lvcd"},
-    }
+    MATRIX[_label] = _configuration(_label)
 
 # --- order to delivery: the customer's rule; finance records and checks; service ticks delivery ----
 ORDER_ROWS = (
@@ -330,15 +324,7 @@ MATRIX["orders.Machine"] = {
     "other_admin": {"machine_other": "lvcd"},
 }
 for _label in ORDER_CONFIG:
-    _n = _short(_label)
-    MATRIX[_label] = {
-        "sales_a1": {f"{_n}_ours": "lv"},
-        "finance": {f"{_n}_ours": "lv"},
-        "service": {f"{_n}_ours": "lv"},
-        "manager_a": {f"{_n}_ours": "lv"},
-        "admin": {f"{_n}_ours": "lvcd"},
-        "other_admin": {f"{_n}_other": "lvcd"},
-    }
+    MATRIX[_label] = _configuration(_label)
 
 # --- receivables: an account follows the customer (read: owner, region's managers; finance reads and
 # changes in its regions — it records payments; admin all); instalments, payments and allocations are
