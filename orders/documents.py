@@ -149,11 +149,14 @@ def check_document(upload, field: str, *, max_bytes: int = UPLOAD_MAX_BYTES) -> 
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError({field: _("Only PDF, JPG or PNG files are accepted.")}) from None
-    if fmt in ("JPEG", "MPO"):
-        return data, "jpg"
-    if fmt == "PNG":
-        return data, "png"
-    raise ValidationError({field: _("Only PDF, JPG or PNG files are accepted.")})
+    if fmt not in ("JPEG", "MPO", "PNG"):
+        raise ValidationError({field: _("Only PDF, JPG or PNG files are accepted.")})
+    # stored like the dossier's scans: upright, re-encoded, without metadata (GPS, camera serial)
+    from .domain.dossier import JPEG, PNG
+    from .dossier import clean_image
+
+    kind = PNG if fmt == "PNG" else JPEG
+    return clean_image(data, kind, getattr(upload, "name", "")), "png" if kind == PNG else "jpg"
 
 
 def check_signature(value, field: str = "signature_png") -> bytes:

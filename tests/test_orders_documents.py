@@ -802,3 +802,18 @@ def test_concurrent_numbering_gives_distinct_numbers():
         t.join()
     assert not errors
     assert sorted(got) == [f"SJ2026{n:05d}" for n in range(1, 16)]
+
+
+def test_a_photographed_document_is_stored_without_its_metadata():
+    """A signed copy or an authorisation photographed on a phone keeps no GPS position or camera data."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (36.0, 40.0, 0.0)}  # GPS
+    raw = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(raw, "JPEG", exif=exif)
+    assert Image.open(io.BytesIO(raw.getvalue())).getexif()  # the upload carries it
+    data, ext = docs.check_document(SimpleUploadedFile("contract.jpg", raw.getvalue()), "signed_copy")
+    assert ext == "jpg"
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.format == "JPEG" and stored.size == (40, 30)
+        assert not stored.getexif()
