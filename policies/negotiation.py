@@ -546,15 +546,17 @@ def panel_for(
     discount_form=None,
     compensation_form=None,
     notice: str = "",
+    needs_model: dict | None = None,
 ) -> dict:
-    """What the negotiation panel shows (a fixed number of queries)."""
+    """What the negotiation panel shows (a fixed number of queries). ``needs_model``: the customer's
+    sensitivity model when the caller has read it already (the benefit page)."""
     from customers.services import sensitivity_of
 
     from .views_negotiation import CompensationForm, DiscountForm  # the panel's forms
 
     on = on or timezone.localdate()
     conf = settings or settings_of(customer.company_id)
-    model = sensitivity_of(customer)
+    model = needs_model or sensitivity_of(customer)
     limit = discount_limit_fen(conf, list_price_fen) if list_price_fen else None
     may_change = can(user, customer, Action.CHANGE)
     requests = list(discount_requests_of(user, customer)[:PANEL_ROWS])
@@ -602,5 +604,6 @@ def panel_context(user, view) -> dict:
         view.product,
         list_price_fen=view.list_price_fen,
         settings=view.settings,
-        on=getattr(view, "on", None),
+        on=view.on,
+        needs_model=view.needs_model or None,
     )

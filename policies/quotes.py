@@ -50,12 +50,6 @@ PDF_TEMPLATE = "policies/pdf/quote.html"
 # ------------------------------------------------------------------------------------------ rules
 
 
-def discount_limit(settings: NegotiationSettings, list_price_fen: int) -> int:
-    """The largest discount (fen) a salesperson may give without a manager's approval (the
-    negotiation part's rule: ``discount_limit_percent`` of the list price, at most ``discount_limit_fen``)."""
-    return negotiation.discount_limit_fen(settings, list_price_fen)
-
-
 def default_valid_until(settings: NegotiationSettings, today: dt.date, policy_ends: list[dt.date]) -> dt.date:
     """today + the dealer's validity, cut back to the end of the first time-limited policy offered."""
     until = today + dt.timedelta(days=settings.quote_valid_days)
@@ -273,7 +267,7 @@ def quote_issue(
         raise ValidationError({"discount_fen": _("The discount cannot be negative.")})
     if discount >= list_price_fen:
         raise ValidationError({"discount_fen": _("The discount must be below the list price.")})
-    limit = discount_limit(settings, list_price_fen)
+    limit = negotiation.discount_limit_fen(settings, list_price_fen)
     approved = 0
     if discount > limit:
         approved = negotiation.approved_discount_fen(customer, product)
@@ -463,7 +457,9 @@ def panel_context(user, view) -> dict:
         "choices": choices,
         "selected": [row.code for row in view.recommended],
         "valid_until": default_valid_until(view.settings, today, ends),
-        "discount_limit_fen": discount_limit(view.settings, view.list_price_fen) if view.list_price_fen else None,
+        "discount_limit_fen": (
+            negotiation.discount_limit_fen(view.settings, view.list_price_fen) if view.list_price_fen else None
+        ),
         "errors": {},
         "values": {},
         "max_policies": MAX_POLICIES,

@@ -65,6 +65,7 @@ class BenefitView:
     settings: NegotiationSettings
     qualification: Qualification | None
     on: dt.date
+    needs_model: dict = field(default_factory=dict)  # customers.services.sensitivity_of, read once
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -151,7 +152,7 @@ def _need_context(customer):
 
     model = sensitivity_of(customer)
     key = [(row.need_point.code, row.need_point.name) for row, r in model["ranked"] if r.need.stage == "key"]
-    return key, model["ready"]
+    return key, model
 
 
 def compute_rows(
@@ -247,7 +248,7 @@ def benefit_view(
     product, products = _product_and_price(user, customer, product_id, on)
     qualification = qualification_of(customer)
     facts = facts_of(customer, qualification)
-    key_needs, ready = _need_context(customer)
+    key_needs, needs_model = _need_context(customer)
     policy_rows = list(policies(user))
     for p in policy_rows:
         p.product_ids = {prod.pk for prod in p.products.all()}
@@ -269,7 +270,8 @@ def benefit_view(
         list_price_fen=getattr(product, "price_fen", None),
         usage=usage,
         key_needs=key_needs,
-        ready=ready,
+        ready=needs_model["ready"],
+        needs_model=needs_model,
         rows=recommended + others + excluded,
         recommended=recommended,
         excluded=excluded,
