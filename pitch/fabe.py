@@ -354,12 +354,9 @@ def best_fit(user, customer: Customer, products: list[Product]) -> Product:
     if customer.work_type and customer.scale:
         fit = (
             visible(user, SegmentFit)
-            .filter(
-                work_type=customer.work_type,
-                engineering_kind=customer.engineering_kind or "",
-                scale=customer.scale,
-                product__in=[p.pk for p in products],
-            )
+            .filter(work_type=customer.work_type, scale=customer.scale, product__in=[p.pk for p in products])
+            # a fit for the whole work type (no engineering kind) or for the customer's kind
+            .filter(Q(engineering_kind="") | Q(engineering_kind=customer.engineering_kind))
             .order_by("-score", "product__code")
             .values_list("product_id", flat=True)
             .first()

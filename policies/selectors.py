@@ -128,22 +128,13 @@ def _product_and_price(user, customer, product_id, on):
         product.price_fen = match.price_fen if match else None
     else:
         # the machine of the last quote, else the best fit of the customer's segment (客户定位)
-        wanted = customer.quotes.order_by("-created_at").values_list("product_id", flat=True).first()
-        if wanted is None and customer.work_type and customer.scale:
-            from django.db.models import Q
+        from pitch.fabe import best_fit
 
-            from customers.models import SegmentFit
-
-            wanted = (
-                visible(user, SegmentFit)
-                .filter(work_type=customer.work_type, scale=customer.scale, product__active=True)
-                .filter(Q(engineering_kind="") | Q(engineering_kind=customer.engineering_kind))
-                .order_by("-score", "product__code")
-                .values_list("product_id", flat=True)
-                .first()
-            )
+        quoted = customer.quotes.order_by("-created_at").values_list("product_id", flat=True).first()
         priced = [p for p in products if p.price_fen]
-        product = next((p for p in priced if p.pk == wanted), None) or (priced[0] if priced else None)
+        product = next((p for p in priced if p.pk == quoted), None) or (
+            best_fit(user, customer, priced) if priced else None
+        )
     return product, products
 
 

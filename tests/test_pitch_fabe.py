@@ -189,6 +189,32 @@ def test_without_a_product_the_sheet_shows_the_best_fit_of_the_customers_segment
     assert fabe.sheet(org.sales_a1, org.cust_a1.pk, small.pk)["product"] == small
 
 
+def test_a_fit_for_the_whole_work_type_counts_for_every_engineering_kind(org, world):
+    from customers.models import SegmentFit
+
+    small = Product.objects.create(company=org.company, code="HY20-9", name="2 吨")
+    org.cust_a1.work_type, org.cust_a1.engineering_kind, org.cust_a1.scale = "engineering", "water", "individual"
+    org.cust_a1.save()
+    # positioned for all engineering work, not for one kind of it: it fits a water-works customer
+    SegmentFit.objects.create(
+        company=org.company,
+        product=world["product"],
+        work_type="engineering",
+        engineering_kind="",
+        scale="individual",
+        score=80,
+    )
+    SegmentFit.objects.create(
+        company=org.company,
+        product=small,
+        work_type="engineering",
+        engineering_kind="municipal",
+        scale="individual",
+        score=95,
+    )
+    assert fabe.best_fit(org.sales_a1, org.cust_a1, [small, world["product"]]) == world["product"]
+
+
 def test_a_key_need_no_card_answers_is_pointed_out(org, world):
     other_point = NeedPoint.objects.create(company=org.company, code="brand", name="品牌")
     set_need(org.cust_a1, other_point, 90, 40, "key")
