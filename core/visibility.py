@@ -288,6 +288,9 @@ POLICIES: dict[str, Policy] = {
     "receivables.ReceivableAccount": Policy(company_path="company", grants=_receivable_grants("", read_only=False)),
     "receivables.Instalment": Policy(company_path="company", grants=_receivable_grants("account__", read_only=True)),
     "receivables.Payment": Policy(company_path="company", grants=_receivable_grants("account__", read_only=True)),
+    "receivables.PaymentPromise": Policy(
+        company_path="company", grants=_receivable_grants("account__", read_only=True)
+    ),
     "receivables.Allocation": Policy(
         company_path="company", grants=_receivable_grants("payment__account__", read_only=True)
     ),

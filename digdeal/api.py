@@ -16,6 +16,10 @@ from policies.api import router as policies_router
 from policies.api_negotiation import router as policies_negotiation_router
 from policies.api_quotes import router as policies_quotes_router
 from receivables.api import router as receivables_router
+from receivables.collection.api import router as receivables_collection_router
+from receivables.kpis.api import router as receivables_kpis_router
+from receivables.ops.api import router as receivables_ops_router
+from receivables.risk.api import router as receivables_risk_router
 from visits.api_checkin import router as visits_checkin_router
 from visits.api_notes import router as visits_notes_router
 from visits.api_plan import router as visits_plan_router
@@ -35,6 +39,13 @@ api.add_router("/", orders_deals_router)
 api.add_router("/", orders_documents_router)
 api.add_router("/", orders_dossier_router)
 api.add_router("/", orders_delivery_router)
+for _router in (
+    receivables_ops_router,
+    receivables_collection_router,
+    receivables_risk_router,
+    receivables_kpis_router,
+):
+    api.add_router("/", _router)  # the parts of collection, before /receivables/accounts/{account_id}
 api.add_router("/", receivables_router)
 api.add_router("/", visits_plan_router)
 api.add_router("/", visits_checkin_router)

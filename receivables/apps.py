@@ -10,6 +10,12 @@ class ReceivablesConfig(AppConfig):
         from orders.signals import schedule_ready
 
         schedule_ready.connect(_schedule_ready, dispatch_uid="receivables.account_from_contract")
+        from importlib import import_module
+
+        from .parts import PARTS
+
+        for part in PARTS:
+            import_module(f"receivables.{part}.receivers")
 
 
 def _schedule_ready(sender, contract, **kwargs):

@@ -114,4 +114,10 @@ def seed_receivables(company, *, rng: random.Random, today: dt.date | None = Non
         else:
             _pay_up_to(actor, account, today - dt.timedelta(days=behind), today, rng, partial_next=bool(k % 3 == 0))
         counts["imported"] += 1
+    from importlib import import_module
+
+    from .parts import PARTS
+
+    for part in PARTS:  # the parts of collection seed on top of the ledger (receivables/parts.py)
+        counts.update(import_module(f"receivables.{part}.demo").seed(company, rng=rng, today=today))
     return counts

@@ -20,6 +20,24 @@ from core.models import Company
 from . import rules
 
 
+class RiskLevel(models.TextChoices):
+    NONE = "none", _("no risk seen")
+    LOW = "low", _("low risk")
+    WATCH = "watch", _("watch list")
+    HIGH = "high", _("high risk")
+
+
+class ArrearsType(models.TextChoices):
+    """The deck's six types of arrears (欠款类型), each with its counter-measures."""
+
+    WEAK_EFFORT = "weak_effort", _("weak collection effort (催收不力)")
+    DISPUTE = "dispute", _("contract dispute (合同纠纷)")
+    POOR_BUSINESS = "poor_business", _("poor business (经营不善)")
+    CASH_FLOW = "cash_flow", _("cash-flow shortage (资金周转困难)")
+    DELIBERATE = "deliberate", _("deliberate default (恶意拖欠)")
+    ACCIDENT = "accident", _("accident (意外事故)")
+
+
 class ReceivableAccount(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -68,6 +86,17 @@ class ReceivableAccount(models.Model):
     credit_fen = models.PositiveBigIntegerField(_("unallocated credit (fen)"), default=0)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.CONTRACT)
     created_at = models.DateTimeField(_("created at"))
+    # shared by the parts of collection (ops, collection, risk, kpis): see docs/architecture.md
+    first_late_on = models.DateField(_("first late payment on (首次逾期)"), null=True, blank=True)
+    pay_day = models.PositiveSmallIntegerField(
+        _("customer's pay day (day of the month their project pays them)"), null=True, blank=True
+    )
+    lock_allowed = models.BooleanField(_("the contract allows a machine lock"), default=False)
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
+    arrears_type = models.CharField(
+        _("arrears type (欠款类型)"), max_length=16, choices=ArrearsType.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("receivable account (应收账户)")
@@ -127,6 +156,10 @@ class Payment(models.Model):
         TRANSFER = "transfer", _("bank transfer")
         THIRD_PARTY = "third_party", _("paid by a third party")
 
+    class Shortfall(models.TextChoices):
+        FINANCE = "finance", _("a finance problem on the customer's side")
+        DEDUCTION = "deduction", _("a deliberate deduction")
+
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company"))
     account = models.ForeignKey(
         ReceivableAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")
@@ -147,6 +180,10 @@ class Payment(models.Model):
         verbose_name=_("reverses"),
     )
     reason = models.TextField(_("reason"), blank=True)
+    shortfall_reason = models.CharField(
+        _("why only part was paid"), max_length=12, choices=Shortfall.choices, blank=True
+    )
+    shortfall_note = models.TextField(_("what the shortfall is for"), blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("recorded at"))
 
@@ -191,5 +228,44 @@ class Allocation(models.Model):
         return f"{self.payment_id}→{self.instalment_id}: {self.amount_fen}"
 
 
-for _model in (ReceivableAccount, Instalment, Payment, Allocation):
+class PaymentPromise(models.Model):
+    """A promise to pay (承诺还款): an exact date, time and amount, fixed at once when a due date is
+    missed (SPEC §7 timing). Kept, partly kept or broken; a broken promise raises the risk."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        KEPT = "kept", _("kept")
+        PARTLY = "partly", _("partly kept")
+        BROKEN = "broken", _("broken")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company"))
+    account = models.ForeignKey(
+        ReceivableAccount, on_delete=models.PROTECT, related_name="promises", verbose_name=_("account")
+    )
+    promised_at = models.DateTimeField(_("promised for (date and time)"))
+    amount_fen = models.PositiveBigIntegerField(_("promised amount (fen)"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    paid_fen = models.PositiveBigIntegerField(_("paid against the promise (fen)"), default=0)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("promise to pay (承诺还款)")
+        verbose_name_plural = _("promises to pay (承诺还款)")
+        ordering = ["-promised_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="promise_amount_positive")]
+        indexes = [models.Index(fields=["account", "status"], name="promise_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.promised_at:%Y-%m-%d %H:%M} {self.amount_fen}"
+
+
+for _model in (ReceivableAccount, Instalment, Payment, Allocation, PaymentPromise):
     audited(_model)
+
+# The parts of collection keep their own models in their packages (see receivables/parts.py).
+from .collection.models import *  # noqa: E402,F403
+from .kpis.models import *  # noqa: E402,F403
+from .ops.models import *  # noqa: E402,F403
+from .risk.models import *  # noqa: E402,F403

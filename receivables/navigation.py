@@ -11,3 +11,6 @@ NAV = [
     NavItem("receivables", _("Receivable accounts (应收账户)"), "receivables:list", "¥", roles=RECEIVABLE_ROLES),
     NavItem("receivables", _("Ageing (账龄)"), "receivables:ageing", "⌛", roles=RECEIVABLE_ROLES),
 ]
+
+for _part in ("ops", "collection", "risk", "kpis"):
+    NAV.extend(__import__(f"receivables.{_part}.navigation", fromlist=["NAV"]).NAV)

@@ -20,6 +20,7 @@ from orders.documents import parse_day, parse_fen
 
 from . import rules
 from .models import Allocation, Instalment, Payment, ReceivableAccount
+from .signals import payment_posted, risk_inputs_changed
 
 KEY_MAX = 64
 REVERSAL_KEY = "reversal:"  # a reversal's own key: f"reversal:{payment.pk}"
@@ -166,13 +167,25 @@ def _parse_payment(amount_fen, received_on, method, payer_name, idempotency_key)
 
 @transaction.atomic
 def payment_record(
-    *, actor, account: ReceivableAccount, amount_fen, received_on, method, payer_name: str = "", idempotency_key
+    *,
+    actor,
+    account: ReceivableAccount,
+    amount_fen,
+    received_on,
+    method,
+    payer_name: str = "",
+    idempotency_key,
+    shortfall_reason: str = "",
+    shortfall_note: str = "",
 ) -> Payment:
     """A payment received (回款), allocated to the outstanding instalments in the account's order;
     what is left is the account's credit. The same idempotency key returns the payment it recorded
     (and is refused, naming the field, if the data differ)."""
     _require_change(actor, account, "payment_record")
     amount, received, method, payer, key = _parse_payment(amount_fen, received_on, method, payer_name, idempotency_key)
+    shortfall = (shortfall_reason or "").strip()
+    if shortfall and shortfall not in Payment.Shortfall.values:
+        raise ValidationError({"shortfall_reason": _("Choose why only part was paid from the list.")})
     account = _lock(account)
     existing = Payment.objects.filter(company_id=account.company_id, idempotency_key=key).first()
     if existing is not None:
@@ -197,6 +210,8 @@ def payment_record(
                 method=method,
                 payer_name=payer,
                 idempotency_key=key,
+                shortfall_reason=shortfall,
+                shortfall_note=(shortfall_note or "").strip(),
                 by=actor,
                 at=timezone.now(),
             )
@@ -213,7 +228,14 @@ def payment_record(
     account.credit_fen += credit
     _settle_status(account)
     account.save(update_fields=["credit_fen", "status"])
+    _posted(payment, account)
     return payment
+
+
+def _posted(payment: Payment, account: ReceivableAccount) -> None:
+    """Tell the parts of collection (promises, risk) that the ledger moved."""
+    payment_posted.send(sender=Payment, payment=payment, account=account)
+    risk_inputs_changed.send(sender=ReceivableAccount, account=account)
 
 
 @transaction.atomic
@@ -261,6 +283,7 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
     account.credit_fen -= payment.credit_fen
     _settle_status(account)
     account.save(update_fields=["credit_fen", "status"])
+    _posted(reversal, account)
     return reversal
 
 

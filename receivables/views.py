@@ -93,7 +93,20 @@ def _detail_context(request, account, *, errors=None, values=None, reverse_error
         "reverse_errors": reverse_errors or {},
         "reverse_for": reverse_for,
         "today": timezone.localdate(),
+        **_part_panels(request, account),
     }
+
+
+def _part_panels(request, account) -> dict:
+    """Each part of collection adds its section's context (receivables/parts.py)."""
+    from importlib import import_module
+
+    from .parts import PARTS
+
+    context = {}
+    for part in PARTS:
+        context.update(import_module(f"receivables.{part}.panels").account_panel(request, account))
+    return context
 
 
 @require_GET

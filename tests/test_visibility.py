@@ -329,7 +329,7 @@ for _label in ORDER_CONFIG:
 # --- receivables: an account follows the customer (read: owner, region's managers; finance reads and
 # changes in its regions — it records payments; admin all); instalments, payments and allocations are
 # read-only rows for everybody (written by the services only)
-RECEIVABLE_ROWS = ("ReceivableAccount", "Instalment", "Payment", "Allocation")
+RECEIVABLE_ROWS = ("ReceivableAccount", "Instalment", "Payment", "Allocation", "PaymentPromise")
 for _name in RECEIVABLE_ROWS:
     _n = _name.lower()
     _w = "c" if _name == "ReceivableAccount" else ""
@@ -801,6 +801,9 @@ def receivable_rows(org, other) -> dict:
         out[f"payment_{key}"] = payment
         out[f"allocation_{key}"] = rm.Allocation.objects.create(
             **common, payment=payment, instalment=instalment, amount_fen=1_000
+        )
+        out[f"paymentpromise_{key}"] = rm.PaymentPromise.objects.create(
+            **common, account=account, promised_at=now, amount_fen=1_000, by=finance, at=now
         )
     return out
 

@@ -1,0 +1,3 @@
+"""Menu entries of this part; appended to receivables.navigation.NAV."""
+
+NAV: list = []

@@ -1,0 +1,1 @@
+"""Signal receivers and periodic jobs of this part; imported when the receivables app is ready."""
