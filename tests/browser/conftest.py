@@ -59,7 +59,8 @@ def viewport(request) -> str:
 
 @pytest.fixture
 def demo(transactional_db):
-    """Seeded demo data in the test database; returns the SeedContext (ctx.users by username)."""
+    """Seeded demo data in the test database; yields the SeedContext (ctx.users by username). After the
+    test, the receivables reconciliation must find no difference."""
     from core.demo import make_context, seed_org, seed_todos
     from customers.demo import seed_customers
 
@@ -67,7 +68,12 @@ def demo(transactional_db):
     seed_org(ctx)
     seed_customers(ctx, count=40)
     seed_todos(ctx)
-    return ctx
+    yield ctx
+    # whatever the test did through the pages, the receivables ledger still adds up
+    # (manage.py reconcile_receivables, run on this test's database before it is flushed)
+    from receivables.management.commands.reconcile_receivables import differences
+
+    assert differences() == [], "reconcile_receivables found differences after the browser test"
 
 
 @pytest.fixture
