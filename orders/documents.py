@@ -367,6 +367,13 @@ def order_create(
             quote_version = QuoteVersion.objects.filter(pk=quote_version).select_related("quote").first()
         if quote_version is None or quote_version.quote.customer_id != deal.customer_id:
             raise ValidationError({"quote_version": _("Choose a quote of this customer.")})
+        if quote_version.valid_until < timezone.localdate():
+            raise ValidationError(
+                {
+                    "quote_version": _("This quote expired on %(day)s: issue a new version of it first.")
+                    % {"day": quote_version.valid_until.isoformat()}
+                }
+            )
         product = quote_version.quote.product
         snapshots = {p.get("code"): p for p in quote_version.content.get("policies", [])}
         if not code and len(snapshots) == 1:

@@ -230,6 +230,12 @@ def test_order_refusals_name_the_rule(world):
     )
     assert "¥20,000.00" in message  # names the deposit and what to enter
     assert refusal("delivery_on", make_order, org=world, delivery_on="2026-13-40")
+    # an expired quote does not become an order: a new version (today's prices and policies) first
+    type(version).objects.filter(pk=version.pk).update(valid_until=world.today - dt.timedelta(days=1))
+    version.refresh_from_db()
+    message = refusal("quote_version", make_order, org=world, quote_version=version, policy_code="bank_loan")
+    assert (world.today - dt.timedelta(days=1)).isoformat() in message
+    assert not Order.objects.exists()
     assert not Order.objects.exists()
     assert not DocumentCounter.objects.filter(kind="DD").exists()
 
