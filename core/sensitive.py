@@ -17,6 +17,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 
 from .models import SensitiveAccess
@@ -71,6 +73,52 @@ class EncryptedTextField(models.TextField):
         if value in (None, ""):
             return value
         return encrypt(value)
+
+
+FERNET_PREFIX = b"gAAAAA"  # every Fernet token starts with its version byte 0x80, base64-encoded
+
+
+class EncryptedFileSystemStorage(FileSystemStorage):
+    """Files of sensitive personal data (ID cards, household registers, authorisations): on disk the
+    bytes are a Fernet token under the same keys as the fields; reading through the storage (the
+    views that check who may see the file) gives the plain file. A file stored before encryption was
+    switched on is read as it is."""
+
+    def _save(self, name, content):
+        content.seek(0)
+        return super()._save(name, ContentFile(_fernet().encrypt(content.read())))
+
+    def _open(self, name, mode="rb"):
+        with super()._open(name, "rb") as handle:
+            data = handle.read()
+        if data.startswith(FERNET_PREFIX):
+            try:
+                data = _fernet().decrypt(data)
+            except InvalidToken as exc:  # pragma: no cover - a wrong key is an operator error
+                raise ImproperlyConfigured(
+                    "A sensitive file cannot be decrypted: wrong FIELD_ENCRYPTION_KEYS?"
+                ) from exc
+        return ContentFile(data, name=name)
+
+    def size(self, name):
+        return self._open(name).size
+
+    def reencrypt(self, name) -> None:
+        """Rewrite the file with the newest key (a file stored plain before is encrypted now)."""
+        path = self.path(name)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        token = _fernet().rotate(data) if data.startswith(FERNET_PREFIX) else _fernet().encrypt(data)
+        with open(path, "wb") as handle:
+            handle.write(token)
+
+
+_encrypted_storage = EncryptedFileSystemStorage()
+
+
+def encrypted_storage() -> EncryptedFileSystemStorage:
+    """The storage of sensitive files (a callable, so migrations name it instead of serialising it)."""
+    return _encrypted_storage
 
 
 def mask(value: str | None, head: int = 4, tail: int = 4) -> str:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import audited
 from core.models import Company
-from core.sensitive import EncryptedTextField
+from core.sensitive import EncryptedTextField, encrypted_storage
 
 USER = settings.AUTH_USER_MODEL
 
@@ -249,7 +249,9 @@ class Contract(models.Model):
     amount_fen = models.PositiveBigIntegerField(_("contract amount (fen)"))
     signer_name = models.CharField(_("signer"), max_length=60)
     signer_is_customer = models.BooleanField(_("the signer is the customer (legally liable)"), default=True)
-    authorisation = models.FileField(_("authorisation (委托书)"), upload_to="orders/authorisations/%Y/%m/", blank=True)
+    authorisation = models.FileField(
+        _("authorisation (委托书)"), upload_to="orders/authorisations/%Y/%m/", blank=True, storage=encrypted_storage
+    )
     signed_copy = models.FileField(_("signed copy"), upload_to="orders/contracts/%Y/%m/", blank=True)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     schedule = models.JSONField(_("instalment schedule"), default=list, blank=True)  # [{n, due, principal, …}]
@@ -319,7 +321,9 @@ class DossierItem(models.Model):
     condition = models.CharField(_("condition"), max_length=12, choices=Condition.choices, blank=True)
     person_name = models.CharField(_("name on the document"), max_length=60, blank=True)
     id_number = EncryptedTextField(_("identity-card number"), blank=True)
-    file = models.FileField(_("file"), upload_to="orders/dossier/%Y/%m/", blank=True)
+    file = models.FileField(  # ID cards, household registers…: encrypted at rest
+        _("file"), upload_to="orders/dossier/%Y/%m/", blank=True, storage=encrypted_storage
+    )
     uploaded_by = _user_fk(_("uploaded by"), null=True)
     uploaded_at = models.DateTimeField(_("uploaded at"), null=True, blank=True)
     verified_by = _user_fk(_("verified by"), null=True)

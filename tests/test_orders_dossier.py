@@ -216,6 +216,9 @@ def test_upload_encrypts_the_number_strips_exif_and_records_who(org):
         image = Image.open(io.BytesIO(fh.read()))
         assert image.format == "JPEG"
         assert not image.getexif()  # no GPS, no camera maker
+    # the picture of the ID card is encrypted on disk too: no JPEG marker, a Fernet token
+    on_disk = open(item.file.path, "rb").read()
+    assert on_disk.startswith(b"gAAAAA") and b"\xff\xd8\xff" not in on_disk and b"JFIF" not in on_disk
 
 
 def test_bad_checksum_refused_and_nothing_written(org):
@@ -290,7 +293,8 @@ def test_pdf_and_png_accepted(org):
     )
     assert a.file.name.endswith(".pdf")
     with a.file.open("rb") as fh:
-        assert fh.read() == PDF  # a PDF is stored as sent
+        assert fh.read() == PDF  # a PDF is given back as sent (and kept encrypted on disk)
+    assert b"%PDF" not in open(a.file.path, "rb").read()
     b = svc.dossier_upload(
         actor=org.sales_a1, item=item_of(order, "marriage"), file=upload("m.png", png(), "image/png"), person_name="张"
     )
@@ -461,6 +465,7 @@ def test_page_upload_verify_and_reject_flow(org, client_as):
     file_url = reverse("orders:dossier_file", args=[item.pk])
     served = c.get(file_url)
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    assert b"".join(served.streaming_content)[:3] == b"\xff\xd8\xff"  # decrypted for who may see it
     assert served["Cache-Control"] == "private, no-store"
     assert client_as(org.sales_a2).get(file_url).status_code == 404
     assert client_as(org.sales_b1).get(file_url).status_code == 404

@@ -154,3 +154,42 @@ def test_export_masks_the_number_for_a_salesperson_and_logs_it_for_finance(org, 
     [access] = SensitiveAccess.objects.all()
     assert (access.user, access.kind, access.field) == (org.finance, "export", "id_number")
     assert access.row_count == 4  # every customer of region A, the region finance covers
+
+
+def test_rotating_the_keys_re_encrypts_fields_and_files(holder, settings, tmp_path):
+    """A new key in front, ``rotate_field_keys``, then the old key can go: fields and sensitive files
+    (ID-card pictures, authorisations) are still read back plain with the new key alone."""
+    from cryptography.fernet import Fernet
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    customer, number = holder
+    storage = sensitive.EncryptedFileSystemStorage(location=tmp_path)
+    name = storage.save("id-card.jpg", ContentFile(b"\xff\xd8\xff picture of an ID card"))
+    assert (tmp_path / name).read_bytes().startswith(sensitive.FERNET_PREFIX)
+    plain_name = "legacy.pdf"  # stored before encryption was switched on: read as it is, encrypted by rotation
+    (tmp_path / plain_name).write_bytes(b"%PDF-1.4 legacy")
+    assert storage.open(plain_name).read() == b"%PDF-1.4 legacy"
+
+    old = settings.FIELD_ENCRYPTION_KEYS or []
+    new_key = Fernet.generate_key().decode()
+    if not old:  # the development key derived from SECRET_KEY stays readable during the rotation
+        import base64
+        import hashlib
+
+        digest = hashlib.sha256(("field-key:" + settings.SECRET_KEY).encode()).digest()
+        old = [base64.urlsafe_b64encode(digest).decode()]
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, *old]
+    sensitive.reset_keys_cache()
+    try:
+        call_command("rotate_field_keys", stdout=io.StringIO())
+        for stored in (name, plain_name):  # the command rotates the models' files; these are ours
+            storage.reencrypt(stored)
+        settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is dropped
+        sensitive.reset_keys_cache()
+        assert Customer.objects.get(pk=customer.pk).id_number == number
+        assert storage.open(name).read() == b"\xff\xd8\xff picture of an ID card"
+        assert storage.open(plain_name).read() == b"%PDF-1.4 legacy"
+        assert b"%PDF" not in (tmp_path / plain_name).read_bytes()
+    finally:
+        sensitive.reset_keys_cache()

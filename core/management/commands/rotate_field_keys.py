@@ -1,4 +1,4 @@
-"""Re-encrypt every sensitive field with the newest key of FIELD_ENCRYPTION_KEYS.
+"""Re-encrypt every sensitive field and file with the newest key of FIELD_ENCRYPTION_KEYS.
 
 Put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), run this command,
 then drop the old keys. Each table is rewritten in batches, one transaction per batch.
@@ -48,4 +48,16 @@ class Command(BaseCommand):
                 total += len(rows)
                 last_pk = rows[-1][0]
             self.stdout.write(f"{model._meta.label}: re-encrypted {', '.join(columns)}")
-        self.stdout.write(self.style.SUCCESS(f"Done: {total} rows."))
+        files = 0
+        for model in apps.get_models():  # sensitive files (ID cards…): core.sensitive.encrypted_storage
+            for field in model._meta.concrete_fields:
+                storage = getattr(field, "storage", None)
+                if not isinstance(storage, sensitive.EncryptedFileSystemStorage):
+                    continue
+                names = model._default_manager.exclude(**{field.attname: ""}).values_list(field.attname, flat=True)
+                for name in names.iterator():
+                    if storage.exists(name):
+                        storage.reencrypt(name)
+                        files += 1
+                self.stdout.write(f"{model._meta.label}.{field.name}: files re-encrypted")
+        self.stdout.write(self.style.SUCCESS(f"Done: {total} rows, {files} files."))
