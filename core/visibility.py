@@ -294,6 +294,10 @@ POLICIES: dict[str, Policy] = {
     "receivables.Allocation": Policy(
         company_path="company", grants=_receivable_grants("payment__account__", read_only=True)
     ),
+    # the daily days-past-due snapshot follows its account (written by the job only); the collection
+    # settings (pre-warning days, escalation, contact hours) are configuration
+    "receivables.DpdSnapshot": Policy(company_path="company", grants=_receivable_grants("account__", read_only=True)),
+    "receivables.CollectionSettings": Policy(company_path="company", grants=_config_grants()),
     # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
     # them (and comment, see ReportComment); administrators read all.
     "visits.DailyReport": Policy(

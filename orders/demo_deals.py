@@ -124,6 +124,10 @@ def seed_deals(company, *, rng: random.Random, now: dt.datetime | None = None) -
     policies = list(Policy.objects.filter(company=company, active=True).order_by("order", "pk"))
     full = next((p for p in policies if p.source == "full_payment"), None)
     instalment = [p for p in policies if p.source != "full_payment"]
+    financed = next(
+        (p for p in instalment if p.source == "manufacturer_instalment"), instalment[0] if instalment else None
+    )
+    financed_made = False
     busy = set(Deal.objects.filter(company=company).values_list("customer_id", flat=True))
     pool = {}
     for sp in salespeople:
@@ -150,6 +154,9 @@ def seed_deals(company, *, rng: random.Random, now: dt.datetime | None = None) -
         # beyond the down payment: full payment (the dossier is skipped); before it: instalments, so
         # that a deal in 首付 waits for its dossier
         policy = full if stage_index >= 6 else (instalment[n % len(instalment)] if instalment else full)
+        if stage_index == len(PER_STAGE) - 1 and financed is not None and not financed_made:
+            # one delivered machine is financed: its contract's schedule goes to receivables (债权管理)
+            policy, financed_made = financed, True
         quote = version = None
         if stage_index >= 1:
             quote, version = _quote(company, customer, product, sp, price, policy, times[0])
@@ -185,6 +192,19 @@ def seed_deals(company, *, rng: random.Random, now: dt.datetime | None = None) -
             made += 1
         deals._post_next_step(deal, stages)
     return {"deals": made, "lost": lost_made}
+
+
+def _schedule(order) -> list[dict]:
+    """The financed order's instalment schedule (empty when the policy's terms do not fit the demo's
+    figures: the contract is then written without one, as a full payment's)."""
+    from django.core.exceptions import ValidationError
+
+    from .documents import contract_schedule
+
+    try:
+        return contract_schedule(order)
+    except ValidationError:
+        return []
 
 
 def _price(product) -> int:
@@ -243,6 +263,7 @@ def _documents(company, deal, sp, product, price, policy, version, times, stage_
             signed_on=timezone.localdate(times[4]),
             created_by=sp,
             created_at=times[4] - dt.timedelta(days=1),
+            schedule=_schedule(order) if instalment else [],
         )
     if stage_index >= 5:
         DownPayment.objects.create(

@@ -2,7 +2,8 @@
 order's policy; the further the deal, the more documents are in — a deal at the contract has the
 buyer's identity card and household register, a deal at the down payment has everything uploaded
 with most of it verified, one document refused and the rest waiting on finance's work list (and
-finance's to-do). No demo dossier is complete, so ``deal_sync`` leaves the demo deals where they are.
+finance's to-do). No demo dossier is complete but that of the one financed machine already delivered
+(every document verified), so ``deal_sync`` leaves the demo deals where they are.
 
 Files are small generated pictures of a document (no real person's data); identity numbers are
 generated with a valid check digit (or the customer's recorded number for the buyer)."""
@@ -105,7 +106,10 @@ def seed_dossier(company, *, rng: random.Random, now: dt.datetime | None = None)
                 continue  # at the contract: the buyer's own documents only
             _upload(item, rng=rng, by=seller, at=at + dt.timedelta(minutes=7 * n), buyer_number=buyer_number)
             counts["uploaded"] += 1
-            if stage >= 5 and finance is not None and n < len(items) - 2:
+            if stage >= 8 and finance is not None:  # a delivered machine: the dossier was complete
+                item.verified_by, item.verified_at = finance, at + dt.timedelta(days=1, minutes=n)
+                counts["verified"] += 1
+            elif stage >= 5 and finance is not None and n < len(items) - 2:
                 item.verified_by, item.verified_at = finance, at + dt.timedelta(days=1, minutes=n)
                 counts["verified"] += 1
             elif stage >= 5 and finance is not None and n == len(items) - 2 and refusals < len(REFUSALS):

@@ -45,3 +45,18 @@ class PaymentAdmin(ReadOnlyAdmin):
 class AllocationAdmin(ReadOnlyAdmin):
     list_display = ("payment", "instalment", "amount_fen")
     exclude = ("company",)
+
+
+# --- ops: the company's collection settings (administrators change them) ------------------------------
+from .ops.models import CollectionSettings  # noqa: E402
+
+
+@admin.register(CollectionSettings)
+class CollectionSettingsAdmin(VisibleAdmin):
+    list_display = ("company", "prewarning_days", "escalate_manager_days", "contact_from", "contact_until")
+    exclude = ("company",)
+
+    def has_add_permission(self, request):
+        # one row per company, installed with the defaults on first use
+        taken = CollectionSettings.objects.filter(company_id=request.user.company_id).exists()
+        return super().has_add_permission(request) and not taken

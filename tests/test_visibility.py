@@ -345,6 +345,14 @@ for _name in RECEIVABLE_ROWS:
         "other_admin": {f"{_n}_other": "lv" + _w},
     }
 
+# ops part of receivables: the daily days-past-due snapshot follows its account, read-only for everybody
+# (the job writes it); the collection settings are configuration
+MATRIX["receivables.DpdSnapshot"] = {
+    viewer: {k.replace("receivableaccount_", "dpdsnapshot_"): "lv" for k in granted}
+    for viewer, granted in MATRIX["receivables.ReceivableAccount"].items()
+}
+MATRIX["receivables.CollectionSettings"] = _configuration("receivables.CollectionSettings")
+
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
     "core.Region": ("region_a", "region_b", "other_region"),
@@ -383,6 +391,8 @@ for _name in ORDER_ROWS:
 ROWS["orders.Machine"] = ("machine_ours", "machine_other")
 for _name in RECEIVABLE_ROWS:
     ROWS[f"receivables.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
+ROWS["receivables.DpdSnapshot"] = tuple(f"dpdsnapshot_{k}" for k in ("a1", "b1", "pool", "other"))
+ROWS["receivables.CollectionSettings"] = ("collectionsettings_ours", "collectionsettings_other")
 for _name in POLICY_ROWS:
     ROWS[f"policies.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["pitch.ObjectionHandling"] = tuple(f"objectionhandling_{k}" for k in ("a1", "a1x", "b1", "other"))
@@ -805,6 +815,11 @@ def receivable_rows(org, other) -> dict:
         out[f"paymentpromise_{key}"] = rm.PaymentPromise.objects.create(
             **common, account=account, promised_at=now, amount_fen=1_000, by=finance, at=now
         )
+        out[f"dpdsnapshot_{key}"] = rm.DpdSnapshot.objects.create(
+            **common, account=account, on=today, days_past_due=0, overdue_fen=0, outstanding_fen=100_000
+        )
+    out["collectionsettings_ours"] = rm.CollectionSettings.objects.create(company=org.company)
+    out["collectionsettings_other"] = rm.CollectionSettings.objects.create(company=other.company)
     return out
 
 
