@@ -298,6 +298,18 @@ POLICIES: dict[str, Policy] = {
     # settings (pre-warning days, escalation, contact hours) are configuration
     "receivables.DpdSnapshot": Policy(company_path="company", grants=_receivable_grants("account__", read_only=True)),
     "receivables.CollectionSettings": Policy(company_path="company", grants=_config_grants()),
+    # Risk (风险预警), arrears causes, the escalation ladder's steps and the three traps' requests
+    # follow the account; written only by the services (receivables/risk/services.py), which check
+    # who records (staff on the account) and who decides (the region's managers, finance).
+    **{
+        f"receivables.{_name}": Policy(company_path="company", grants=_receivable_grants("account__", read_only=True))
+        for _name in ("RiskSignal", "RiskAssessment", "ArrearsRecord", "EscalationStep", "SettlementRequest")
+    },
+    # The risk method's configuration: everybody reads it, administrators change it.
+    **{
+        f"receivables.{_name}": Policy(company_path="company", grants=_config_grants())
+        for _name in ("RiskSettings", "ArrearsPlaybook", "EscalationStage")
+    },
     # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
     # them (and comment, see ReportComment); administrators read all.
     "visits.DailyReport": Policy(

@@ -155,6 +155,8 @@ class Payment(models.Model):
         CASH = "cash", _("cash")
         TRANSFER = "transfer", _("bank transfer")
         THIRD_PARTY = "third_party", _("paid by a third party")
+        OFFSET = "offset", _("offset against another debt (三角债抵销)")
+        GOODS = "goods", _("settlement in goods (以物抵债)")
 
     class Shortfall(models.TextChoices):
         FINANCE = "finance", _("a finance problem on the customer's side")

@@ -352,6 +352,26 @@ MATRIX["receivables.DpdSnapshot"] = {
     for viewer, granted in MATRIX["receivables.ReceivableAccount"].items()
 }
 MATRIX["receivables.CollectionSettings"] = _configuration("receivables.CollectionSettings")
+# --- receivables risk: signals, assessments, arrears causes, escalation steps and settlement requests
+# follow the account, read-only (the services write them); the risk method's configuration is read by
+# everybody and changed by administrators
+RISK_ROWS = ("RiskSignal", "RiskAssessment", "ArrearsRecord", "EscalationStep", "SettlementRequest")
+RISK_CONFIG = ("receivables.RiskSettings", "receivables.ArrearsPlaybook", "receivables.EscalationStage")
+for _name in RISK_ROWS:
+    _n = _name.lower()
+    MATRIX[f"receivables.{_name}"] = {
+        "admin": {f"{_n}_a1": "lv", f"{_n}_b1": "lv", f"{_n}_pool": "lv"},
+        "manager_a": {f"{_n}_a1": "lv", f"{_n}_pool": "lv"},
+        "manager_b": {f"{_n}_b1": "lv"},
+        "finance": {f"{_n}_a1": "lv", f"{_n}_pool": "lv"},
+        "service": {},
+        "sales_a1": {f"{_n}_a1": "lv"},
+        "sales_a2": {},
+        "sales_b1": {f"{_n}_b1": "lv"},
+        "other_admin": {f"{_n}_other": "lv"},
+    }
+for _label in RISK_CONFIG:
+    MATRIX[_label] = _configuration(_label)
 
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
@@ -393,6 +413,10 @@ for _name in RECEIVABLE_ROWS:
     ROWS[f"receivables.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["receivables.DpdSnapshot"] = tuple(f"dpdsnapshot_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["receivables.CollectionSettings"] = ("collectionsettings_ours", "collectionsettings_other")
+for _name in RISK_ROWS:
+    ROWS[f"receivables.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
+for _label in RISK_CONFIG:
+    ROWS[_label] = (f"{_short(_label)}_ours", f"{_short(_label)}_other")
 for _name in POLICY_ROWS:
     ROWS[f"policies.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["pitch.ObjectionHandling"] = tuple(f"objectionhandling_{k}" for k in ("a1", "a1x", "b1", "other"))
@@ -457,6 +481,7 @@ def world(shared_world, django_db_blocker):
         w |= policy_rows(org, other, w)
         w |= order_rows(org, other, w)
         w |= receivable_rows(org, other)
+        w |= risk_rows(org, other, w)
         w["_org"], w["_other"] = org, other
     return w
 
@@ -820,6 +845,41 @@ def receivable_rows(org, other) -> dict:
         )
     out["collectionsettings_ours"] = rm.CollectionSettings.objects.create(company=org.company)
     out["collectionsettings_other"] = rm.CollectionSettings.objects.create(company=other.company)
+    return out
+
+
+def risk_rows(org, other, w) -> dict:
+    """A row of each risk model per account of the matrix, and the risk configuration of both companies."""
+    from django.utils import timezone
+
+    from receivables import models as rm
+
+    now = timezone.now()
+    out: dict = {}
+    for side, company in (("ours", org.company), ("other", other.company)):
+        out[f"risksettings_{side}"] = rm.RiskSettings.objects.create(company=company)
+        out[f"arrearsplaybook_{side}"] = rm.ArrearsPlaybook.objects.create(
+            company=company, arrears_type="deliberate", counter_measures="对策"
+        )
+        out[f"escalationstage_{side}"] = rm.EscalationStage.objects.create(
+            company=company, code="reminder", name="提醒", order=10
+        )
+    for key in ("a1", "b1", "pool", "other"):
+        account = w[f"receivableaccount_{key}"]
+        by = w["other_admin"] if key == "other" else org.admin
+        common = {"company_id": account.company_id, "account": account}
+        stage = out["escalationstage_other" if key == "other" else "escalationstage_ours"]
+        out[f"risksignal_{key}"] = rm.RiskSignal.objects.create(
+            **common, kind="wages_late", observed_on=now.date(), evidence="证据", by=by, at=now
+        )
+        out[f"riskassessment_{key}"] = rm.RiskAssessment.objects.create(**common, computed_at=now)
+        out[f"arrearsrecord_{key}"] = rm.ArrearsRecord.objects.create(
+            **common, arrears_type="deliberate", cause_note="原因", by=by, at=now
+        )
+        out[f"escalationstep_{key}"] = rm.EscalationStep.objects.create(**common, stage=stage, requested_by=by, at=now)
+        out[f"settlementrequest_{key}"] = rm.SettlementRequest.objects.create(
+            **common, kind="waiver", amount_fen=100, evidence="字据", requested_by=by, at=now
+        )
     return out
 
 

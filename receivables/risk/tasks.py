@@ -1,0 +1,24 @@
+"""The daily job of risk: re-score the open accounts, flag the locks to lift."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.tasks import task
+
+from core.jobs import periodic
+
+
+@task()
+def risk_daily_task() -> dict[str, int]:
+    """Daily: every open account re-scored (days past due change), locks at their end flagged."""
+    from core import audit
+    from core.models import Channel
+
+    from .services import lock_reviews, risk_sweep
+
+    with audit.acting(None, Channel.JOB):
+        return {"changed": risk_sweep(), "locks_to_lift": lock_reviews()}
+
+
+periodic("receivables.risk_daily", "receivables.risk.tasks.risk_daily_task", daily_at=dt.time(6, 30))
