@@ -22,6 +22,7 @@ from pitch.templatetags.pitch_tags import yuan
 from .. import services as ledger
 from ..models import Instalment, ReceivableAccount
 from ..selectors import with_ageing
+from ..signals import risk_inputs_changed
 from . import imports, rules
 from .models import CollectionSettings, DpdSnapshot
 
@@ -157,6 +158,7 @@ def snapshot_take(company, day: dt.date, *, alert: bool = True) -> dict[str, int
         account = ReceivableAccount.objects.select_related("customer", "salesperson").get(pk=pk)
         account.first_late_on = oldest + dt.timedelta(days=1)
         account.save(update_fields=["first_late_on"])
+        risk_inputs_changed.send(sender=ReceivableAccount, account=account)  # first late payment: rescored
         if alert:
             _first_late_alert(account, day)
     return {"snapshots": len(new), "updated": len(changed), "first_late": len(first_late)}
