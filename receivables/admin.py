@@ -45,3 +45,42 @@ class PaymentAdmin(ReadOnlyAdmin):
 class AllocationAdmin(ReadOnlyAdmin):
     list_display = ("payment", "instalment", "amount_fen")
     exclude = ("company",)
+
+
+# --- collection (回款): administrators edit the list of techniques and tips; the plan table, its
+# rounds and the collection actions are read-only here (recorded on the account's page or the API).
+from .collection.models import CollectionAction, CollectionPlan, CollectionPlanStep, CollectionTechnique  # noqa: E402
+
+
+@admin.register(CollectionTechnique)
+class CollectionTechniqueAdmin(VisibleAdmin):
+    list_display = ("name", "code", "kind", "order", "active")
+    list_filter = ("kind", "active")
+    list_editable = ("order", "active")
+    search_fields = ("name", "code")
+    exclude = ("company",)
+
+    def has_delete_permission(self, request, obj=None):
+        # a technique already used by actions is deactivated, not deleted (the report keeps it)
+        if obj is not None and obj.actions.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(CollectionPlan)
+class CollectionPlanAdmin(ReadOnlyAdmin):
+    list_display = ("account", "item_name", "acceptor", "payer", "updated_at")
+    exclude = ("company",)
+
+
+@admin.register(CollectionPlanStep)
+class CollectionPlanStepAdmin(ReadOnlyAdmin):
+    list_display = ("account", "n", "who", "planned_at", "amount_fen", "done")
+    exclude = ("company",)
+
+
+@admin.register(CollectionAction)
+class CollectionActionAdmin(ReadOnlyAdmin):
+    list_display = ("account", "kind", "at", "by", "tactic", "outcome")
+    list_filter = ("kind", "outcome", "tactic")
+    exclude = ("company",)
