@@ -158,6 +158,18 @@ def _receivable_grants(prefix: str, *, read_only: bool) -> dict[str, Grant]:
     }
 
 
+def _collection_grants(prefix: str) -> dict[str, Grant]:
+    """Collection work on an account (plan, rounds, actions): read and recorded by the customer's
+    salesperson, the region's managers and finance, administrators all; never deleted."""
+    own_c, region = own(f"{prefix}customer__owner"), in_regions(f"{prefix}customer__region")
+    return {
+        Role.SALESPERSON: Grant(read=(own_c,), change=(own_c,)),
+        Role.MANAGER: Grant(read=(region,), change=(region,)),
+        Role.FINANCE: Grant(read=(region,), change=(region,)),
+        Role.ADMIN: Grant(read=ALL, change=ALL),
+    }
+
+
 def _machine_grants() -> dict[str, Grant]:
     """Machines in stock are the company's (everybody on the sales side reads them; managers and
     administrators change them); a machine's order follows the customer's region."""
@@ -310,6 +322,15 @@ POLICIES: dict[str, Policy] = {
         f"receivables.{_name}": Policy(company_path="company", grants=_config_grants())
         for _name in ("RiskSettings", "ArrearsPlaybook", "EscalationStage")
     },
+    # Collection (回款): the plan table, its 5W2H rounds and the collection actions are written by
+    # whoever works on the account — the customer's salesperson, the region's managers, finance of
+    # the region, administrators (the same people who see the account); the techniques are the
+    # method's configuration (everybody reads, administrators change).
+    **{
+        f"receivables.{name}": Policy(company_path="company", grants=_collection_grants("account__"))
+        for name in ("CollectionPlan", "CollectionPlanStep", "CollectionAction")
+    },
+    "receivables.CollectionTechnique": Policy(company_path="company", grants=_config_grants()),
     # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
     # them (and comment, see ReportComment); administrators read all.
     "visits.DailyReport": Policy(

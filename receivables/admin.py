@@ -60,3 +60,42 @@ class CollectionSettingsAdmin(VisibleAdmin):
         # one row per company, installed with the defaults on first use
         taken = CollectionSettings.objects.filter(company_id=request.user.company_id).exists()
         return super().has_add_permission(request) and not taken
+
+
+# --- collection (回款): administrators edit the list of techniques and tips; the plan table, its
+# rounds and the collection actions are read-only here (recorded on the account's page or the API).
+from .collection.models import CollectionAction, CollectionPlan, CollectionPlanStep, CollectionTechnique  # noqa: E402
+
+
+@admin.register(CollectionTechnique)
+class CollectionTechniqueAdmin(VisibleAdmin):
+    list_display = ("name", "code", "kind", "order", "active")
+    list_filter = ("kind", "active")
+    list_editable = ("order", "active")
+    search_fields = ("name", "code")
+    exclude = ("company",)
+
+    def has_delete_permission(self, request, obj=None):
+        # a technique already used by actions is deactivated, not deleted (the report keeps it)
+        if obj is not None and obj.actions.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(CollectionPlan)
+class CollectionPlanAdmin(ReadOnlyAdmin):
+    list_display = ("account", "item_name", "acceptor", "payer", "updated_at")
+    exclude = ("company",)
+
+
+@admin.register(CollectionPlanStep)
+class CollectionPlanStepAdmin(ReadOnlyAdmin):
+    list_display = ("account", "n", "who", "planned_at", "amount_fen", "done")
+    exclude = ("company",)
+
+
+@admin.register(CollectionAction)
+class CollectionActionAdmin(ReadOnlyAdmin):
+    list_display = ("account", "kind", "at", "by", "tactic", "outcome")
+    list_filter = ("kind", "outcome", "tactic")
+    exclude = ("company",)

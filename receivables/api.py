@@ -3,7 +3,9 @@
     GET  /api/receivables/accounts                 ?status=&overdue=1&salesperson=&region=
     GET  /api/receivables/accounts/{id}            the account with its instalments and payments
     POST /api/receivables/accounts/{id}/payments   {"amount_fen", "received_on", "method", "payer_name",
-                                                    "idempotency_key"} (or the Idempotency-Key header)
+                                                    "idempotency_key"} (or the Idempotency-Key header),
+                                                   "shortfall_reason" (finance|deduction) and
+                                                   "shortfall_note" when less than was due by then
     POST /api/receivables/payments/{id}/reverse    {"reason"}
     GET  /api/receivables/ageing                   ?as_of=YYYY-MM-DD&group_by=customer|salesperson|region|policy
 
@@ -38,6 +40,8 @@ class PaymentIn(Schema):
     method: str
     payer_name: str = ""
     idempotency_key: str = ""
+    shortfall_reason: str = ""
+    shortfall_note: str = ""
 
 
 class ReverseIn(Schema):
@@ -80,6 +84,8 @@ def payment_out(p: Payment) -> dict:
         "idempotency_key": p.idempotency_key,
         "reverses": p.reverses_id,
         "reason": p.reason,
+        "shortfall_reason": p.shortfall_reason,
+        "shortfall_note": p.shortfall_note,
         "by": p.by_id,
         "at": _iso(p.at),
         "allocations": [
@@ -136,6 +142,8 @@ def account_get(request, account_id: int):
                 "reverses": p.reverses_id,
                 "reversed": p.is_reversed,
                 "reason": p.reason,
+                "shortfall_reason": p.shortfall_reason,
+                "shortfall_note": p.shortfall_note,
             }
             for p in detail["payments"]
         ],
@@ -159,6 +167,9 @@ def payment_create(request, account_id: int, payload: PaymentIn):
         method=payload.method,
         payer_name=payload.payer_name,
         idempotency_key=key,
+        shortfall_reason=payload.shortfall_reason,
+        shortfall_note=payload.shortfall_note,
+        require_shortfall=True,
     )
     return Status(200 if before else 201, payment_out(payment))
 

@@ -19,6 +19,7 @@ from core.visibility import Action, can
 from orders.documents import parse_day, parse_fen
 
 from . import rules
+from .collection.rules import due_by, is_shortfall
 from .models import Allocation, Instalment, Payment, ReceivableAccount
 from .signals import payment_posted, risk_inputs_changed
 
@@ -177,10 +178,15 @@ def payment_record(
     idempotency_key,
     shortfall_reason: str = "",
     shortfall_note: str = "",
+    require_shortfall: bool = False,
 ) -> Payment:
     """A payment received (回款), allocated to the outstanding instalments in the account's order;
     what is left is the account's credit. The same idempotency key returns the payment it recorded
-    (and is refused, naming the field, if the data differ)."""
+    (and is refused, naming the field, if the data differ).
+
+    A partial payment — less than what was due up to the date received (overdue + due that day) —
+    says why (SPEC §7): a finance problem on the customer's side or a deliberate deduction, and for
+    what. ``require_shortfall`` (the payment form and the API) refuses one without both."""
     _require_change(actor, account, "payment_record")
     amount, received, method, payer, key = _parse_payment(amount_fen, received_on, method, payer_name, idempotency_key)
     shortfall = (shortfall_reason or "").strip()
@@ -192,6 +198,20 @@ def payment_record(
         _same_request(existing, account, amount, received, method, payer)
         return existing
     instalments = list(Instalment.objects.filter(account=account).order_by("due_on", "n"))
+    note = (shortfall_note or "").strip()
+    due = due_by([(i.due_on, i.outstanding_fen) for i in instalments], received)
+    if not is_shortfall(amount, due):
+        shortfall, note = "", ""  # paid in full: nothing short
+    elif require_shortfall:
+        errors = {}
+        if not shortfall:
+            errors["shortfall_reason"] = _(
+                "%(due)s was due by this date: say why only part was paid (a finance problem or a deduction)."
+            ) % {"due": _yuan(due)}
+        if not note:
+            errors["shortfall_note"] = _("Say what the shortfall is for (e.g. a service dispute, a part).")
+        if errors:
+            raise ValidationError(errors)
     allocations, credit = rules.allocate(
         amount,
         [(i.pk, i.due_on, i.outstanding_fen) for i in instalments],
@@ -211,7 +231,7 @@ def payment_record(
                 payer_name=payer,
                 idempotency_key=key,
                 shortfall_reason=shortfall,
-                shortfall_note=(shortfall_note or "").strip(),
+                shortfall_note=note,
                 by=actor,
                 at=timezone.now(),
             )
@@ -230,6 +250,12 @@ def payment_record(
     account.save(update_fields=["credit_fen", "status"])
     _posted(payment, account)
     return payment
+
+
+def _yuan(fen: int) -> str:
+    from pitch.templatetags.pitch_tags import yuan
+
+    return yuan(fen)
 
 
 def _posted(payment: Payment, account: ReceivableAccount) -> None:

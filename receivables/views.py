@@ -24,6 +24,7 @@ from core.visibility import Action, can, get_or_404, visible
 from pitch.templatetags.pitch_tags import yuan
 
 from . import selectors, services
+from .collection.rules import due_by
 from .models import Payment, ReceivableAccount
 
 PAGE = 50
@@ -36,6 +37,8 @@ LABELS = {
     "reason": gettext_lazy("Reason"),
     "payment": gettext_lazy("Payment"),
     "account": gettext_lazy("Account"),
+    "shortfall_reason": gettext_lazy("Why only part was paid"),
+    "shortfall_note": gettext_lazy("What the shortfall is for"),
 }
 
 
@@ -82,14 +85,18 @@ def _detail_context(request, account, *, errors=None, values=None, reverse_error
     values.setdefault("method", Payment.Method.TRANSFER)
     # a new key for each render of the form: a double submit records one payment only
     values["idempotency_key"] = uuid.uuid4().hex if not errors else values.get("idempotency_key") or uuid.uuid4().hex
+    rows = selectors.account_rows(account)
+    due_today = due_by([(i.due_on, i.outstanding) for i in rows["instalments"]], timezone.localdate())
     return {
         "account": account,
-        **selectors.account_rows(account),
+        **rows,
+        "due_today_fen": due_today,
         "may_record": can(user, account, Action.CHANGE),
         "errors": errors or {},
         "error_lines": [f"{LABELS.get(k, '')}：{v}" if k in LABELS else v for k, v in (errors or {}).items()],
         "values": values,
         "methods": Payment.Method.choices,
+        "shortfalls": Payment.Shortfall.choices,
         "reverse_errors": reverse_errors or {},
         "reverse_for": reverse_for,
         "today": timezone.localdate(),
@@ -134,6 +141,9 @@ def payment_new(request, pk: int):
             method=values.get("method", ""),
             payer_name=values.get("payer_name", ""),
             idempotency_key=values.get("idempotency_key", ""),
+            shortfall_reason=values.get("shortfall_reason", ""),
+            shortfall_note=values.get("shortfall_note", ""),
+            require_shortfall=True,
         )
     except PermissionError as exc:
         return render(request, "403.html", {"message": str(exc)}, status=403)

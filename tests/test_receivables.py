@@ -421,7 +421,14 @@ def test_detail_page_form_for_finance_only_and_recording_through_it(org, client_
     assert 'data-testid="payment-form"' in page and 'name="idempotency_key" value="' in page
     key = page.split('name="idempotency_key" value="')[1].split('"')[0]
     assert len(key) == 32 and key != c.get(url).content.decode().split('name="idempotency_key" value="')[1][:32]
-    post = {"amount": "1500", "received_on": "2020-02-01", "method": "cash", "idempotency_key": key}
+    post = {
+        "amount": "1500",
+        "received_on": "2020-02-01",
+        "method": "cash",
+        "idempotency_key": key,
+        "shortfall_reason": "finance",
+        "shortfall_note": "工程款未到",
+    }  # less than the ¥2,000 due by then
     r = c.post(reverse("receivables:payment_new", args=[account.pk]), post)
     assert r.status_code == 302
     r = c.post(reverse("receivables:payment_new", args=[account.pk]), post)  # a double submit
@@ -479,7 +486,13 @@ def test_api_payment_idempotency_header_and_reverse(org):
     a = make_account(org.cust_a1)
     api = ApiClient(org.finance)
     url = f"/api/receivables/accounts/{a.pk}/payments"
-    data = {"amount_fen": 150_000, "received_on": "2026-06-01", "method": "transfer"}
+    data = {
+        "amount_fen": 150_000,
+        "received_on": "2026-06-01",
+        "method": "transfer",
+        "shortfall_reason": "finance",
+        "shortfall_note": "工程款未到",
+    }  # ¥3,000 was due by then
     r1 = api.post(url, data, headers={"Idempotency-Key": "pos-77"})
     assert r1.status_code == 201, r1.content
     assert [x["amount_fen"] for x in r1.json()["allocations"]] == [100_000, 50_000]

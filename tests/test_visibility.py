@@ -372,6 +372,24 @@ for _name in RISK_ROWS:
     }
 for _label in RISK_CONFIG:
     MATRIX[_label] = _configuration(_label)
+# --- collection (回款): the plan table, its rounds and the actions are read and recorded by whoever
+# works on the account — the customer's salesperson (not the pool's), the region's managers,
+# finance of the region, administrators; never deleted. The techniques are configuration.
+COLLECTION_ROWS = ("CollectionPlan", "CollectionPlanStep", "CollectionAction")
+for _name in COLLECTION_ROWS:
+    _n = _name.lower()
+    MATRIX[f"receivables.{_name}"] = {
+        "admin": {f"{_n}_a1": "lvc", f"{_n}_b1": "lvc", f"{_n}_pool": "lvc"},
+        "manager_a": {f"{_n}_a1": "lvc", f"{_n}_pool": "lvc"},
+        "manager_b": {f"{_n}_b1": "lvc"},
+        "finance": {f"{_n}_a1": "lvc", f"{_n}_pool": "lvc"},
+        "service": {},
+        "sales_a1": {f"{_n}_a1": "lvc"},
+        "sales_a2": {},
+        "sales_b1": {f"{_n}_b1": "lvc"},
+        "other_admin": {f"{_n}_other": "lvc"},
+    }
+MATRIX["receivables.CollectionTechnique"] = _configuration("receivables.CollectionTechnique")
 
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
@@ -417,6 +435,9 @@ for _name in RISK_ROWS:
     ROWS[f"receivables.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 for _label in RISK_CONFIG:
     ROWS[_label] = (f"{_short(_label)}_ours", f"{_short(_label)}_other")
+for _name in COLLECTION_ROWS:
+    ROWS[f"receivables.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
+ROWS["receivables.CollectionTechnique"] = ("collectiontechnique_ours", "collectiontechnique_other")
 for _name in POLICY_ROWS:
     ROWS[f"policies.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["pitch.ObjectionHandling"] = tuple(f"objectionhandling_{k}" for k in ("a1", "a1x", "b1", "other"))
@@ -482,6 +503,7 @@ def world(shared_world, django_db_blocker):
         w |= order_rows(org, other, w)
         w |= receivable_rows(org, other)
         w |= risk_rows(org, other, w)
+        w |= collection_rows(org, other, w)
         w["_org"], w["_other"] = org, other
     return w
 
@@ -879,6 +901,32 @@ def risk_rows(org, other, w) -> dict:
         out[f"escalationstep_{key}"] = rm.EscalationStep.objects.create(**common, stage=stage, requested_by=by, at=now)
         out[f"settlementrequest_{key}"] = rm.SettlementRequest.objects.create(
             **common, kind="waiver", amount_fen=100, evidence="字据", requested_by=by, at=now
+        )
+    return out
+
+
+def collection_rows(org, other, w) -> dict:
+    """A plan, a round and an action on each account of receivable_rows; a technique per company."""
+    from django.utils import timezone
+
+    from receivables.collection import models as cm
+
+    now = timezone.now()
+    out: dict = {}
+    for side, company in (("ours", org.company), ("other", other.company)):
+        out[f"collectiontechnique_{side}"] = cm.CollectionTechnique.objects.create(
+            company=company, code="matrix", name="矩阵技巧"
+        )
+    for key in ("a1", "b1", "pool", "other"):
+        account = w[f"receivableaccount_{key}"]
+        by = org.admin if key != "other" else other.admin
+        common = {"company_id": account.company_id, "account": account}
+        out[f"collectionplan_{key}"] = cm.CollectionPlan.objects.create(**common, updated_by=by, updated_at=now)
+        out[f"collectionplanstep_{key}"] = cm.CollectionPlanStep.objects.create(
+            **common, n=1, what="收款", who="张", planned_at=now, place="工地", how="上门", amount_fen=9, by=by, at=now
+        )
+        out[f"collectionaction_{key}"] = cm.CollectionAction.objects.create(
+            **common, kind="call", at=now, on=now.date(), by=by, outcome="no_contact", recorded_at=now
         )
     return out
 

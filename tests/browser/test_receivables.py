@@ -52,8 +52,12 @@ def test_finance_records_and_reverses_a_payment(page, ledger):
     before = Payment.objects.filter(account=account).count()
     mark_document(page)
     page.locator("[data-testid=payment-amount]").fill("1000")
+    # less than what is overdue: the form asks why (a finance problem or a deduction) and for what
+    page.locator("[data-testid=shortfall-reason]").select_option("finance")
+    page.locator("[data-testid=shortfall-note]").fill("工程款还没结")
     page.locator("[data-testid=payment-submit]").click()
     expect(page.locator("#ledger [data-testid=payment]").first).to_contain_text("1,000")
+    expect(page.locator("#ledger [data-testid=shortfall-shown]").first).to_contain_text("工程款还没结")
     assert_same_document(page)
     assert Payment.objects.filter(account=account).count() == before + 1
     payment = Payment.objects.filter(account=account).latest("pk")
