@@ -107,8 +107,7 @@ def seed_receivables(company, *, rng: random.Random, today: dt.date | None = Non
                 account=account,
                 amount_fen=total + 50_000,
                 received_on=min(today, start + dt.timedelta(days=60)),
-                method=Payment.Method.THIRD_PARTY,
-                payer_name=f"{customer.name}的亲属",
+                method=Payment.Method.TRANSFER,
                 idempotency_key=f"demo-{account.contract_number}-all",
             )
         else:

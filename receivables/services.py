@@ -131,7 +131,12 @@ def _same_request(existing: Payment, account, amount, received, method, payer) -
             )
 
 
-def _parse_payment(amount_fen, received_on, method, payer_name, idempotency_key):
+# the three traps (SPEC §7): these reach the ledger only through an approved settlement request
+# (receivables/risk/services.py settlement_decide), never straight from the payment form or API
+APPROVED_ONLY = frozenset({Payment.Method.THIRD_PARTY, Payment.Method.OFFSET, Payment.Method.GOODS})
+
+
+def _parse_payment(amount_fen, received_on, method, payer_name, idempotency_key, approved=False):
     errors: dict[str, str] = {}
     amount = received = None
     try:
@@ -149,6 +154,11 @@ def _parse_payment(amount_fen, received_on, method, payer_name, idempotency_key)
     method = (method or "").strip()
     if method not in Payment.Method.values:
         errors["method"] = _("Choose how the money was paid: cash, bank transfer or a third party.")
+    elif method in APPROVED_ONLY and not approved:
+        errors["method"] = _(
+            "A payment by a third party, an offset against another debt or goods in place of money needs "
+            "finance's approval first (the three traps): request it on the account page."
+        )
     payer = (payer_name or "").strip()
     if method == Payment.Method.THIRD_PARTY and not payer:
         errors["payer_name"] = _("A payment by a third party needs the payer's name.")
@@ -178,6 +188,7 @@ def payment_record(
     idempotency_key,
     shortfall_reason: str = "",
     shortfall_note: str = "",
+    settlement_approved: bool = False,
     require_shortfall: bool = False,
 ) -> Payment:
     """A payment received (回款), allocated to the outstanding instalments in the account's order;
@@ -188,7 +199,9 @@ def payment_record(
     says why (SPEC §7): a finance problem on the customer's side or a deliberate deduction, and for
     what. ``require_shortfall`` (the payment form and the API) refuses one without both."""
     _require_change(actor, account, "payment_record")
-    amount, received, method, payer, key = _parse_payment(amount_fen, received_on, method, payer_name, idempotency_key)
+    amount, received, method, payer, key = _parse_payment(
+        amount_fen, received_on, method, payer_name, idempotency_key, approved=settlement_approved
+    )
     shortfall = (shortfall_reason or "").strip()
     if shortfall and shortfall not in Payment.Shortfall.values:
         raise ValidationError({"shortfall_reason": _("Choose why only part was paid from the list.")})

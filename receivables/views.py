@@ -95,7 +95,7 @@ def _detail_context(request, account, *, errors=None, values=None, reverse_error
         "errors": errors or {},
         "error_lines": [f"{LABELS.get(k, '')}：{v}" if k in LABELS else v for k, v in (errors or {}).items()],
         "values": values,
-        "methods": Payment.Method.choices,
+        "methods": [(v, label) for v, label in Payment.Method.choices if v not in services.APPROVED_ONLY],
         "shortfalls": Payment.Shortfall.choices,
         "reverse_errors": reverse_errors or {},
         "reverse_for": reverse_for,

@@ -199,6 +199,10 @@ def test_only_finance_of_the_region_and_administrators_record_payments(org):
         ({"received_on": "yesterday"}, "received_on"),
         ({"method": "cheque"}, "method"),
         ({"method": "third_party", "payer_name": "  "}, "payer_name"),
+        # the three traps: a third party, an offset or goods only through an approved settlement request
+        ({"method": "third_party", "payer_name": "张三的弟弟"}, "method"),
+        ({"method": "offset"}, "method"),
+        ({"method": "goods"}, "method"),
         ({"idempotency_key": ""}, "idempotency_key"),
         ({"idempotency_key": "x" * 65}, "idempotency_key"),
         ({"idempotency_key": "reversal:1"}, "idempotency_key"),
@@ -209,7 +213,7 @@ def test_bad_payment_input_is_refused_naming_the_field_and_writes_nothing(org, c
     data = {"amount_fen": 1_000, "received_on": dt.date(2026, 6, 1), "method": "cash", "payer_name": "",
             "idempotency_key": "k-1"} | changes  # fmt: skip
     with pytest.raises(ValidationError) as exc:
-        services.payment_record(actor=org.finance, account=account, **data)
+        services.payment_record(actor=org.finance, account=account, **data, settlement_approved=field == "payer_name")
     assert field in fields_of(exc)
     assert not Payment.objects.exists() and paid(account) == [0, 0, 0]
 
@@ -217,7 +221,8 @@ def test_bad_payment_input_is_refused_naming_the_field_and_writes_nothing(org, c
 def test_a_yuan_amount_from_a_form_and_a_third_party_payer(org):
     account = make_account(org.cust_a1)
     p = services.payment_record(actor=org.finance, account=account, amount_fen="1,234.56", received_on="2026-06-01",
-                                method="third_party", payer_name="张三的弟弟", idempotency_key="k")  # fmt: skip
+                                method="third_party", payer_name="张三的弟弟", idempotency_key="k",
+                                settlement_approved=True)  # fmt: skip
     assert p.amount_fen == 123_456 and p.payer_name == "张三的弟弟"
 
 

@@ -894,6 +894,7 @@ def settlement_decide(*, actor, request: SettlementRequest, approve: bool, note:
             method=PAYMENT_METHOD[request.kind],
             payer_name=(request.counterparty or request.valued_by or request.account.customer.name)[:100],
             idempotency_key=f"settlement:{request.pk}",
+            settlement_approved=True,
         )
     request.save()
     _close_todos(_settlement_key(request))
