@@ -411,7 +411,7 @@ def grow(org, n: int) -> None:
     [
         # session, user, roles, + report, tomorrow's suggestion, figures: done, plan, grade changes,
         # new customers, contacts, (regions) market projects, follow-ups, objections, settings, coverage
-        ("sales_a1", "/visits/report/", 16),
+        ("sales_a1", "/visits/report/", 17),  # 16 + the collections of the day (receivables hook)
         # session, user, roles, regions, + team, done, plan, reports, settings, coverage, notes
         ("manager_a", "/visits/team/", 11),
         # session, user, roles, + notes, follow-ups, objections
