@@ -161,6 +161,7 @@ def test_an_imported_contract_from_pre_warning_to_an_approved_lock(page, demo, t
     step_form.locator("#rk-nch").select_option("letter")
     step_form.locator("#rk-ntx").fill("如三日内不付清第1期欠款，将按合同约定远程锁机")
     step_form.locator("[data-testid=step-submit]").click()
+    expect(panel.locator('[data-testid=step][data-stage="machine_lock"][data-status="requested"]')).to_have_count(1)
     requested = EscalationStep.objects.get(account=account, stage=lock)
     assert requested.status == EscalationStep.Status.REQUESTED and requested.requested_by == sales1
     assert_fits_width(page)
