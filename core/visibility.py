@@ -331,6 +331,18 @@ POLICIES: dict[str, Policy] = {
         for name in ("CollectionPlan", "CollectionPlanStep", "CollectionAction")
     },
     "receivables.CollectionTechnique": Policy(company_path="company", grants=_config_grants()),
+    # Credit checks (资信调查) follow the customer: the owning salesperson reads and records them (before
+    # a new sale), the region's managers and finance read and record them, administrators all; a
+    # check is a record, never deleted (a later check supersedes it).
+    "receivables.CreditCheck": Policy(
+        company_path="company",
+        grants={
+            Role.SALESPERSON: Grant(read=(own("customer__owner"),), change=(own("customer__owner"),)),
+            Role.MANAGER: Grant(read=(in_regions("customer__region"),), change=(in_regions("customer__region"),)),
+            Role.FINANCE: Grant(read=(in_regions("customer__region"),), change=(in_regions("customer__region"),)),
+            Role.ADMIN: Grant(read=ALL, change=ALL),
+        },
+    ),
     # Daily reports (日报): the salesperson's own; the managers of the salesperson's regions read
     # them (and comment, see ReportComment); administrators read all.
     "visits.DailyReport": Policy(

@@ -390,6 +390,19 @@ for _name in COLLECTION_ROWS:
         "other_admin": {f"{_n}_other": "lvc"},
     }
 MATRIX["receivables.CollectionTechnique"] = _configuration("receivables.CollectionTechnique")
+# --- receivables · credit checks (资信调查) follow the customer: the owner reads and records them (not the
+# pool customer's), managers and finance of the region read and record, admin all; nobody deletes one
+MATRIX["receivables.CreditCheck"] = {
+    "admin": {"creditcheck_a1": "lvc", "creditcheck_b1": "lvc", "creditcheck_pool": "lvc"},
+    "manager_a": {"creditcheck_a1": "lvc", "creditcheck_pool": "lvc"},
+    "manager_b": {"creditcheck_b1": "lvc"},
+    "finance": {"creditcheck_a1": "lvc", "creditcheck_pool": "lvc"},
+    "service": {},
+    "sales_a1": {"creditcheck_a1": "lvc"},
+    "sales_a2": {},
+    "sales_b1": {"creditcheck_b1": "lvc"},
+    "other_admin": {"creditcheck_other": "lvc"},
+}
 
 ROWS: dict[str, tuple[str, ...]] = {
     "customers.Customer": ("cust_a1", "cust_a2", "cust_b1", "cust_pool", "other_customer", "other_pool"),
@@ -438,6 +451,7 @@ for _label in RISK_CONFIG:
 for _name in COLLECTION_ROWS:
     ROWS[f"receivables.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["receivables.CollectionTechnique"] = ("collectiontechnique_ours", "collectiontechnique_other")
+ROWS["receivables.CreditCheck"] = tuple(f"creditcheck_{k}" for k in ("a1", "b1", "pool", "other"))
 for _name in POLICY_ROWS:
     ROWS[f"policies.{_name}"] = tuple(f"{_name.lower()}_{k}" for k in ("a1", "b1", "pool", "other"))
 ROWS["pitch.ObjectionHandling"] = tuple(f"objectionhandling_{k}" for k in ("a1", "a1x", "b1", "other"))
@@ -865,6 +879,10 @@ def receivable_rows(org, other) -> dict:
         out[f"dpdsnapshot_{key}"] = rm.DpdSnapshot.objects.create(
             **common, account=account, on=today, days_past_due=0, overdue_fen=0, outstanding_fen=100_000
         )
+        out[f"creditcheck_{key}"] = rm.CreditCheck.objects.create(
+            **common, customer=customer, account=account, stage="during_term", checked_on=today,
+            sources=["bank_report"], result="good", by=finance, at=now,
+        )  # fmt: skip
     out["collectionsettings_ours"] = rm.CollectionSettings.objects.create(company=org.company)
     out["collectionsettings_other"] = rm.CollectionSettings.objects.create(company=other.company)
     return out

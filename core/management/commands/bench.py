@@ -1,6 +1,7 @@
 """Seed a fresh database at scale and time the key pages: ``manage.py bench --customers 100000``.
 
-    python manage.py bench --customers 100000 [--visits 1000000] [--repeat 30] [--seed 2026] [--keep]
+    python manage.py bench --customers 100000 [--visits 1000000] [--instalments 2000000] [--repeat 30]
+                           [--seed 2026] [--only ageing,worklist] [--keep]
 
 The user's own database is never touched. The command prepares a fresh database, then runs itself
 again in a subprocess pointed at it (settings read DATABASE_URL at import time):
@@ -11,10 +12,14 @@ again in a subprocess pointed at it (settings read DATABASE_URL at import time):
 
 Both are removed after the run unless ``--keep`` is given (to EXPLAIN a slow query afterwards).
 
-The inner run migrates, seeds with ``manage.py seed`` (the same demo data as ``bin/start``), then
-requests every entry of OPERATIONS through django.test.Client as a real demo user: one warm-up
-request (its SQL queries are captured and counted), then ``--repeat`` timed requests. It prints a
-table and writes the same data to bench-results/bench-<db>-<customers>-<timestamp>.json.
+The inner run migrates, seeds with ``manage.py seed`` (the same demo data as ``bin/start``), adds
+``--instalments`` receivable instalments (36 per account, receivables.kpis.bench), then requests
+every entry of OPERATIONS through django.test.Client as a real demo user: one warm-up request (its
+SQL queries are captured and counted), then ``--repeat`` timed requests. An operation with ``sql``
+also times, beside the page, the same aggregation as one hand-written SQL query run with
+connection.cursor() on the same database (column "hand SQL"). An operation whose address does not
+resolve (a page not built yet) is skipped with a note. It prints a table and writes the same data
+to bench-results/bench-<db>-<customers>-<timestamp>.json.
 
 A new module adds its key pages to OPERATIONS below (see docs/architecture.md).
 """
@@ -56,6 +61,9 @@ class Operation:
     # ``run(client, url, prepared)`` makes the requests and returns the last response.
     prepare: Callable[[], object] | None = None
     run: Callable | None = None
+    # The same aggregation as one hand-written query: ``sql(vendor, user) -> (sql, params)``, timed
+    # --repeat times with connection.cursor() beside the page.
+    sql: Callable | None = None
 
 
 def _newest_of_sales1(field_name: str):
@@ -168,6 +176,22 @@ def _quote_run(client, url: str, prepared: dict):
     return client.post(f"/policies/quotes/issue/{prepared['customer']}/", prepared["data"], secure=True)
 
 
+def _ageing_sql(vendor: str, user):
+    from django.utils import timezone
+
+    from receivables.kpis.bench import ageing_sql
+
+    return ageing_sql(vendor, user, timezone.localdate())
+
+
+def _worklist_sql(vendor: str, user):
+    from django.utils import timezone
+
+    from receivables.kpis.bench import worklist_sql
+
+    return worklist_sql(vendor, user, timezone.localdate())
+
+
 def _delivered_deal() -> str:
     """The deal page of a delivered demo deal (every step's documents present)."""
     from orders.models import Deal
@@ -231,6 +255,10 @@ OPERATIONS: list[Operation] = [
     Operation("receivable accounts", "finance1", "/receivables/"),
     Operation("ageing", "finance1", "/receivables/ageing/"),
     Operation("api receivable accounts", "finance1", "/api/receivables/accounts"),
+    # over --instalments instalments (2,000,000 by default), beside the same aggregation by hand in SQL
+    Operation("ageing by region (all)", "admin", "/receivables/ageing/?group_by=region", sql=_ageing_sql),
+    Operation("collector's worklist", "finance1", "/receivables/worklist/", sql=_worklist_sql),
+    Operation("collection KPIs", "manager1", "/receivables/kpis/?period=this_year"),
     Operation(
         "import 50,000 rows", "manager1", "/customers/import/", status=302, prepare=_import_workbook, run=_import_run
     ),
@@ -263,15 +291,23 @@ class Command(BaseCommand):
             help="Visits in the database (default 1,000,000); sales1 then holds --visit-customers customers.",
         )
         parser.add_argument("--visit-customers", type=int, default=2000)
-        parser.add_argument("--only", default="", help="Run only the operations whose name contains this text.")
+        parser.add_argument(
+            "--instalments",
+            type=int,
+            default=2_000_000,
+            help="Receivable instalments added after the demo seed, 36 per account (default 2,000,000).",
+        )
+        parser.add_argument(
+            "--only", default="", help="Run only the operations whose name contains this text (or one of a,b,c)."
+        )
         parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards.")
         parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
 
     # --- outer process: prepare the fresh database, run the inner process against it ----------------
 
     def handle(self, *args, inner: bool, **options):
-        if options["customers"] < 0 or options["repeat"] < 1:
-            raise CommandError("--customers must be >= 0 and --repeat >= 1")
+        if options["customers"] < 0 or options["repeat"] < 1 or options["instalments"] < 0:
+            raise CommandError("--customers and --instalments must be >= 0 and --repeat >= 1")
         if inner:
             return self.run_inner(**options)
         var_dir = Path(settings.BASE_DIR) / "var" / "bench"
@@ -295,7 +331,9 @@ class Command(BaseCommand):
             raise CommandError(f"bench supports SQLite and PostgreSQL, not {db['ENGINE']}.")
         self.stdout.write(f"Bench database: {where} (fresh)")
         argv = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "bench", "--inner"]
-        for opt in ("customers", "repeat", "seed", "salespeople", "regions", "only", "visits", "visit_customers"):
+        opts = ("customers", "repeat", "seed", "salespeople", "regions", "only", "visits", "visit_customers")
+        opts += ("instalments",)
+        for opt in opts:
             argv += [f"--{opt.replace('_', '-')}", str(options[opt])]
         try:
             rc = subprocess.call(argv, env=env, cwd=settings.BASE_DIR)  # noqa: S603 - our own manage.py
@@ -343,7 +381,9 @@ class Command(BaseCommand):
 
     # --- inner process: migrate, seed, time --------------------------------------------------------
 
-    def run_inner(self, *, customers, repeat, seed, salespeople, regions, only, visits, visit_customers, **options):
+    def run_inner(
+        self, *, customers, repeat, seed, salespeople, regions, only, visits, visit_customers, instalments, **options
+    ):
         from django.db import connection
 
         name = str(connection.settings_dict["NAME"])
@@ -370,6 +410,11 @@ class Command(BaseCommand):
         )
         seed_s = time.perf_counter() - started
 
+        # receivables at scale: accounts of 36 instalments over the customers just seeded
+        started = time.perf_counter()
+        volume = self._seed_receivables(instalments, seed)
+        receivables_s = time.perf_counter() - started
+
         # PostgreSQL's autovacuum vacuums and analyses a table soon after a bulk load; do it now so
         # the plans (and index-only COUNTs) are the ones production gets. Nothing runs ANALYZE on
         # SQLite in production, so the bench does not either.
@@ -379,6 +424,7 @@ class Command(BaseCommand):
 
         from core.models import Todo, User
         from customers.models import Customer
+        from receivables.models import Instalment, Payment
         from visits.models import Visit
 
         rows = {
@@ -387,6 +433,8 @@ class Command(BaseCommand):
             "todos": Todo.objects.count(),
             "visits": Visit.objects.count(),
             "customers of sales1": Customer.objects.filter(owner__username="sales1").count(),
+            "instalments": Instalment.objects.count(),
+            "payments": Payment.objects.count(),
         }
         header = {
             "db": vendor,
@@ -400,6 +448,8 @@ class Command(BaseCommand):
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
             "migrate_seconds": round(migrate_s, 2),
             "seed_seconds": round(seed_s, 2),
+            "receivables_seed_seconds": round(receivables_s, 2),
+            "receivables_seeded": volume,
             "db_size_mb": round(self._db_size(connection) / 1e6, 1),
             "rows": rows,
             "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -409,9 +459,13 @@ class Command(BaseCommand):
             f"repeat {repeat} · DEBUG {'on' if settings.DEBUG else 'off'} · Python {header['python']} · "
             f"Django {header['django']}"
         )
-        w(f"migrate {migrate_s:.1f} s · seed {seed_s:.1f} s · database {header['db_size_mb']} MB · rows {rows}")
+        w(
+            f"migrate {migrate_s:.1f} s · seed {seed_s:.1f} s · receivables {receivables_s:.1f} s · "
+            f"database {header['db_size_mb']} MB · rows {rows}"
+        )
 
-        ops = [op for op in OPERATIONS if only in op.name]
+        wanted = [part.strip() for part in only.split(",")] if only else [""]
+        ops = [op for op in OPERATIONS if any(part in op.name for part in wanted)]
         results = self._run_operations(ops, repeat)
         self._print_table(results)
 
@@ -422,10 +476,46 @@ class Command(BaseCommand):
         path.write_text(json.dumps(header | {"operations": results}, ensure_ascii=False, indent=2) + "\n")
         w(f"Written {path.relative_to(settings.BASE_DIR)}")
 
+    @staticmethod
+    def _seed_receivables(instalments: int, seed: int) -> dict:
+        import random
+
+        from core.models import Company
+        from receivables.kpis.bench import seed_instalment_volume
+
+        company = Company.objects.order_by("pk").first()
+        if company is None or not instalments:
+            return {}
+        # (PostgreSQL's VACUUM ANALYZE below covers these tables too)
+        return seed_instalment_volume(company, instalments=instalments, rng=random.Random(seed * 7 + 11))
+
+    def _time_sql(self, op: Operation, user, repeat: int) -> dict:
+        """The hand-written query of ``op`` run with connection.cursor(): a warm-up, then --repeat times."""
+        from django.db import connection
+
+        sql, params = op.sql(connection.vendor, user)
+
+        def once() -> tuple[float, int]:
+            t = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                n = len(cur.fetchall())
+            return (time.perf_counter() - t) * 1000, n
+
+        _cold, n = once()
+        times = sorted(once()[0] for _ in range(repeat))
+        return {
+            "p50_ms": round(percentile(times, 50), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "rows": n,
+            "sql": " ".join(sql.split()),
+        }
+
     def _run_operations(self, ops: list[Operation], repeat: int) -> list[dict]:
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext, override_settings
+        from django.urls import Resolver404, resolve
 
         from core.models import User
 
@@ -444,6 +534,16 @@ class Command(BaseCommand):
                     clients[op.user].force_login(User.objects.get(username=op.user))
                 client = clients[op.user]
                 url = op.url() if callable(op.url) else op.url
+                try:
+                    resolve(urlsplit(url).path)
+                except Resolver404:
+                    self.stdout.write(f"Skipped {op.name} ({op.user}): {url} is not a page of this build.")
+                    if op.sql is not None:  # the hand-written query alone, for the record
+                        hand = self._time_sql(op, User.objects.get(username=op.user), repeat)
+                        results.append(
+                            {"name": op.name, "user": op.user, "url": url, "skipped": True, "hand_sql": hand}
+                        )
+                    continue
                 headers = op.headers
                 prepared = op.prepare() if op.prepare else None
 
@@ -497,6 +597,8 @@ class Command(BaseCommand):
                         "slowest_queries": [{"ms": round(t, 2), "sql": sql} for t, sql in slowest],
                     }
                 )
+                if op.sql is not None:
+                    results[-1]["hand_sql"] = self._time_sql(op, User.objects.get(username=op.user), repeat)
         return results
 
     def _print_table(self, results: list[dict]) -> None:
@@ -504,18 +606,26 @@ class Command(BaseCommand):
         name_w = max([len("operation"), *(len(r["name"]) for r in results)])
         user_w = max([len("user"), *(len(r["user"]) for r in results)])
         w("")
-        cols = f"{'p50 ms':>8}  {'p95 ms':>8}  {'queries':>7}  {'SQL ms':>7}"
+        cols = f"{'p50 ms':>8}  {'p95 ms':>8}  {'queries':>7}  {'SQL ms':>7}  {'hand SQL':>8}"
         w(f"{'operation':<{name_w}}  {'user':<{user_w}}  {cols}  url")
-        w("-" * (name_w + user_w + 46))
+        w("-" * (name_w + user_w + 56))
         for r in results:
+            hand = f"{r['hand_sql']['p50_ms']:>8.1f}" if "hand_sql" in r else f"{'':>8}"
+            if r.get("skipped"):
+                dashes = f"{'—':>8}  {'—':>8}  {'—':>7}  {'—':>7}"
+                w(f"{r['name']:<{name_w}}  {r['user']:<{user_w}}  {dashes}  {hand}  {r['url']}")
+                continue
             w(
                 f"{r['name']:<{name_w}}  {r['user']:<{user_w}}  {r['p50_ms']:>8.1f}  {r['p95_ms']:>8.1f}  "
-                f"{r['queries']:>7}  {r['sql_ms']:>7.1f}  {r['url']}"
+                f"{r['queries']:>7}  {r['sql_ms']:>7.1f}  {hand}  {r['url']}"
             )
+        if any("hand_sql" in r for r in results):
+            w("")
+            w("hand SQL: p50 ms of the same aggregation as one hand-written query (connection.cursor()).")
         w("")
         w("Slowest SQL query of each operation (warm-up request):")
         for r in results:
-            if r["slowest_queries"]:
+            if r.get("slowest_queries"):
                 q = r["slowest_queries"][0]
                 sql = re.sub(r"^SELECT .+? FROM ", "SELECT … FROM ", " ".join(q["sql"].split()))
                 w(f"  {r['name']} · {r['user']}: {q['ms']:.1f} ms  {sql[:200]}{'…' if len(sql) > 200 else ''}")
