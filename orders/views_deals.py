@@ -69,6 +69,10 @@ def board(request):
 def _detail(request, deal: Deal, *, errors: dict | None = None, values: dict | None = None, status: int = 200):
     ctx = deals.deal_view(request.user, deal)
     ctx.update({"errors": errors or {}, "values": values or {}, "history": history_rows(deal)})
+    if deal.status == Deal.Status.OPEN:  # prevention (SPEC §7): a credit check before a new sale
+        from receivables.kpis.selectors import credit_check_status
+
+        ctx["credit_ok"], ctx["credit_message"] = credit_check_status(deal.customer)
     return render(request, "orders/deals/detail.html", ctx, status=status)
 
 

@@ -446,6 +446,21 @@ def test_the_deal_page_shows_gates_and_links_the_next_steps(org, client_as):
     assert 'data-testid="stay"' in html and 'data-testid="history-entry"' in html
 
 
+def test_the_deal_page_warns_when_the_customer_has_no_recent_good_credit_check(org, client_as):
+    """Prevention (SPEC §7): a credit check before a new sale; the deal page says when it is missing."""
+    from receivables.kpis.services import credit_check_record
+
+    deal = new_deal(org)
+    client = client_as(org.sales_a1)
+    html = client.get(f"/orders/deals/{deal.pk}/").content.decode()
+    assert 'data-testid="credit-status" data-ok="0"' in html
+    assert reverse("receivables:kpis_customer_checks", args=[deal.customer_id]) in html
+    credit_check_record(actor=org.sales_a1, customer=deal.customer, stage="before_new_sale",
+                        checked_on=timezone.localdate(), sources=["bank_report"], result="good")  # fmt: skip
+    html = client.get(f"/orders/deals/{deal.pk}/").content.decode()
+    assert 'data-testid="credit-status" data-ok="0"' not in html
+
+
 def _has_url(name, *args) -> bool:
     from django.urls import NoReverseMatch
 
