@@ -51,7 +51,15 @@ def _pay_up_to(actor, account, cutoff: dt.date, today: dt.date, rng, *, partial_
 
 
 def seed_receivables(company, *, rng: random.Random, today: dt.date | None = None) -> dict[str, int]:
-    today = today or timezone.localdate()
+    """The demo ledger and the parts' demo data; the risk is scored once at the end (the risk part's
+    demo sweeps every account) rather than after each of the hundreds of demo payments."""
+    from .risk.receivers import paused
+
+    with paused():
+        return _seed(company, rng=rng, today=today or timezone.localdate())
+
+
+def _seed(company, *, rng: random.Random, today: dt.date) -> dict[str, int]:
     actor = User.objects.filter(company=company, user_roles__role=Role.ADMIN, is_active=True).order_by("pk").first()
     counts = {"from_contracts": services.take_handed_contracts(company), "imported": 0}
     if actor is None:

@@ -154,7 +154,9 @@ def collection(user, *, start: dt.date, end: dt.date, today: dt.date | None = No
     today = today or timezone.localdate()
     cut = min(end, today)  # overdue "at the period's end": as of that day, or today if not over yet
     accounts = kpi_accounts(user).values("pk")
-    period = Q(due_on__gte=start, due_on__lte=end)
+    # due "so far": a period not over yet counts the instalments due up to today, not those still to
+    # come (else the rate would read low early in every month)
+    period = Q(due_on__gte=start, due_on__lte=cut)
     live = ~Q(account__status=ReceivableAccount.Status.WRITTEN_OFF)
     keys = ("account__salesperson_id", "account__salesperson__display_name", "account__salesperson__username")
     region_keys = ("account__region_id", "account__region__name")
@@ -187,7 +189,7 @@ def collection(user, *, start: dt.date, end: dt.date, today: dt.date | None = No
         .values(*ikeys)
         .annotate(
             collected=Coalesce(
-                Sum("amount_fen", filter=Q(instalment__due_on__gte=start, instalment__due_on__lte=end)), 0
+                Sum("amount_fen", filter=Q(instalment__due_on__gte=start, instalment__due_on__lte=cut)), 0
             ),
             paid_before_cut=Coalesce(
                 Sum(

@@ -8,12 +8,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from receivables.signals import risk_inputs_changed
 
 from . import tasks  # noqa: F401 - registers the periodic job
 
+_paused: ContextVar[bool] = ContextVar("receivables_risk_paused", default=False)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No re-scoring per change inside the block: for a bulk writer (the demo seed) that runs
+    ``services.risk_sweep`` once at its end instead."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
 
 def _recompute(sender, account, **kwargs):
+    if _paused.get():
+        return
     from .services import risk_recompute
 
     risk_recompute(account=account)
