@@ -108,13 +108,6 @@ def _write(actor: User, analysis: imports.Analysis) -> None:
 # --- the daily snapshot -----------------------------------------------------------------------------------
 
 
-def _managers_of(company_id: int, region_id: int) -> list[User]:
-    """The active managers covering the region; if none, the company's administrators."""
-    base = User.objects.filter(company_id=company_id, is_active=True)
-    managers = list(base.filter(user_roles__role=Role.MANAGER, regions=region_id).distinct().order_by("pk"))
-    return managers or list(base.filter(user_roles__role=Role.ADMIN).distinct().order_by("pk"))
-
-
 def _account_url(account_id: int) -> str:
     return reverse("receivables:detail", args=[account_id])
 
@@ -172,7 +165,9 @@ def _first_late_alert(account: ReceivableAccount, day: dt.date) -> None:
         "Never allow the first late payment: go to the customer today, find out why and fix an exact date "
         "and time for the payment."
     )
-    managers = _managers_of(account.company_id, account.region_id)
+    from ..risk.services import approvers_for  # the region's managers, else the administrators
+
+    managers = approvers_for(account)
     for user in [account.salesperson] if account.salesperson else managers[:1]:
         todo_post(user=user, title=title, due=day, kind="receivable_first_late", url=url, note=note,
                   key=f"rc-first-late:{account.pk}", about=account)  # fmt: skip
