@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import rules
-from .models import Notification, Todo
+from .models import Notification, Role, Todo, User
 from .visibility import visible
 
 
@@ -69,3 +69,14 @@ def open_todo_count(user, *, today: dt.date | None = None) -> int:
         .filter(Q(snoozed_until__isnull=True, due__lte=today) | Q(snoozed_until__lte=today))
         .count()
     )
+
+
+def region_people(company_id: int, region_id: int | None, role: str, *, exclude=None) -> list[User]:
+    """Who answers for a region in a role: the active users with ``role`` (a manager to approve, finance
+    to check) covering the region; if none, the company's administrators. ``exclude`` (the requester)
+    is never one of them."""
+    base = User.objects.filter(company_id=company_id, is_active=True)
+    if exclude is not None:
+        base = base.exclude(pk=exclude.pk)
+    people = list(base.filter(user_roles__role=role, regions=region_id).distinct().order_by("pk"))
+    return people or list(base.filter(user_roles__role=Role.ADMIN).distinct().order_by("pk"))

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.models import Role, Todo, User
+from core.selectors import region_people
 from core.services import todo_done, todo_post
 from core.visibility import Action, can, visible
 from customers.models import Customer, Relation
@@ -149,10 +150,7 @@ def _dossier_url(order: Order) -> str:
 
 
 def _finance_of(order: Order) -> list[User]:
-    base = User.objects.filter(company_id=order.company_id, is_active=True)
-    region = order.customer.region_id
-    people = list(base.filter(user_roles__role=Role.FINANCE, regions=region).distinct().order_by("pk"))
-    return people or list(base.filter(user_roles__role=Role.ADMIN).distinct().order_by("pk"))
+    return region_people(order.company_id, order.customer.region_id, Role.FINANCE)
 
 
 def _salesperson_of(order: Order) -> User | None:

@@ -199,13 +199,9 @@ def may_decide(user: User, request: DiscountRequest) -> bool:
 def deciders_for(customer, *, exclude: User | None = None) -> list[User]:
     """Who gets the request: the active managers covering the customer's region; if none, the
     company's administrators. The requester is never one of them."""
-    base = User.objects.filter(company_id=customer.company_id, is_active=True)
-    if exclude is not None:
-        base = base.exclude(pk=exclude.pk)
-    managers = list(base.filter(user_roles__role=Role.MANAGER, regions=customer.region_id).distinct().order_by("pk"))
-    if managers:
-        return managers
-    return list(base.filter(user_roles__role=Role.ADMIN).distinct().order_by("pk"))
+    from core.selectors import region_people
+
+    return region_people(customer.company_id, customer.region_id, Role.MANAGER, exclude=exclude)
 
 
 # --- discount requests (让价申请) ----------------------------------------------------------------------

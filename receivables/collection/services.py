@@ -321,9 +321,9 @@ def _yuan(fen: int) -> str:
 
 # ----------------------------------------------------------------------------------- promises
 def _managers(account: ReceivableAccount) -> list:
-    from policies.negotiation import deciders_for
+    from ..risk.services import approvers_for  # the region's managers, else the administrators
 
-    return deciders_for(account.customer)
+    return approvers_for(account)
 
 
 def _close_todos(key: str) -> None:

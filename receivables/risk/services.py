@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import Role, Todo, User
+from core.selectors import region_people
 from core.services import notify, todo_done, todo_post
 from core.visibility import Action, can
 from orders.documents import parse_day, parse_fen
@@ -79,20 +80,12 @@ def settings_of(company_id: int) -> RiskSettings:
 
 def approvers_for(account: ReceivableAccount, *, exclude=None) -> list[User]:
     """The active managers covering the account's region; if none, the company's administrators."""
-    base = User.objects.filter(company_id=account.company_id, is_active=True)
-    if exclude is not None:
-        base = base.exclude(pk=exclude.pk)
-    managers = list(base.filter(user_roles__role=Role.MANAGER, regions=account.region_id).distinct().order_by("pk"))
-    return managers or list(base.filter(user_roles__role=Role.ADMIN).distinct().order_by("pk"))
+    return region_people(account.company_id, account.region_id, Role.MANAGER, exclude=exclude)
 
 
 def finance_for(account: ReceivableAccount, *, exclude=None) -> list[User]:
     """Finance covering the account's region; if none, the company's administrators."""
-    base = User.objects.filter(company_id=account.company_id, is_active=True)
-    if exclude is not None:
-        base = base.exclude(pk=exclude.pk)
-    people = list(base.filter(user_roles__role=Role.FINANCE, regions=account.region_id).distinct().order_by("pk"))
-    return people or list(base.filter(user_roles__role=Role.ADMIN).distinct().order_by("pk"))
+    return region_people(account.company_id, account.region_id, Role.FINANCE, exclude=exclude)
 
 
 def may_decide_step(user, step: EscalationStep) -> bool:

@@ -5,6 +5,8 @@ field) and as an htmx request (the section or the row is swapped in place)."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -303,32 +305,41 @@ def _decided(request, *, errors=None, error_for=None, status=200):
     return render(request, template, _approvals_context(request, errors=errors, error_for=error_for), status=status)
 
 
-@require_POST
-def step_decide(request, pk: int):
-    step = _step(request, pk)
+def _decide(request, decide, *, error_for: str, approved: str, rejected: str):
+    """Approve or reject ``obj`` with ``decide(actor=, approve=, note=)``, then show the pending list."""
     approve = request.POST.get("decision") == "approve"
     try:
-        services.escalation_decide(actor=request.user, step=step, approve=approve, note=request.POST.get("note", ""))
+        decide(actor=request.user, approve=approve, note=request.POST.get("note", ""))
     except PermissionError as exc:
         return render(request, "403.html", {"message": str(exc)}, status=403)
     except ValidationError as exc:
-        return _decided(request, errors=_errors_of(exc), error_for=f"step-{step.pk}", status=422)
-    messages.success(request, _("Escalation approved.") if approve else _("Escalation rejected."))
+        return _decided(request, errors=_errors_of(exc), error_for=error_for, status=422)
+    messages.success(request, approved if approve else rejected)
     return _decided(request) if _is_htmx(request) else redirect("receivables:escalations")
+
+
+@require_POST
+def step_decide(request, pk: int):
+    step = _step(request, pk)
+    return _decide(
+        request,
+        functools.partial(services.escalation_decide, step=step),
+        error_for=f"step-{step.pk}",
+        approved=_("Escalation approved."),
+        rejected=_("Escalation rejected."),
+    )
 
 
 @require_POST
 def settlement_decide(request, pk: int):
     req = get_or_404(request.user, SettlementRequest, pk)
-    approve = request.POST.get("decision") == "approve"
-    try:
-        services.settlement_decide(actor=request.user, request=req, approve=approve, note=request.POST.get("note", ""))
-    except PermissionError as exc:
-        return render(request, "403.html", {"message": str(exc)}, status=403)
-    except ValidationError as exc:
-        return _decided(request, errors=_errors_of(exc), error_for=f"settlement-{req.pk}", status=422)
-    messages.success(request, _("Request approved.") if approve else _("Request rejected."))
-    return _decided(request) if _is_htmx(request) else redirect("receivables:escalations")
+    return _decide(
+        request,
+        functools.partial(services.settlement_decide, request=req),
+        error_for=f"settlement-{req.pk}",
+        approved=_("Request approved."),
+        rejected=_("Request rejected."),
+    )
 
 
 # ---------------------------------------------------------------------------------------- settings
