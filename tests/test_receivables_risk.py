@@ -48,8 +48,18 @@ def signal(account, who, kind="wages_late", evidence="机手说两个月没发�
 
 
 def stage(org, code):
-    services.stages_seed(company_id=org.company.pk)
     return EscalationStage.objects.get(company=org.company, code=code)
+
+
+def test_a_new_company_has_the_default_ladder_before_anyone_looks(org, other):
+    from receivables.risk.defaults import DEFAULT_STAGES
+
+    for company in (org.company, other.company):
+        codes = list(EscalationStage.objects.filter(company=company).order_by("order").values_list("code", flat=True))
+        assert codes == [row["code"] for row in DEFAULT_STAGES]
+    assert services.stages_seed(company_id=org.company.pk) == 0  # idempotent
+    locks = EscalationStage.objects.get(company=org.company, code="machine_lock")
+    assert locks.is_lock and locks.needs_approval and locks.needs_notice
 
 
 def with_cause(account, who, arrears_type="deliberate"):

@@ -322,11 +322,7 @@ def playbook_put(request, arrears_type: str, payload: PlaybookIn):
 # -------------------------------------------------------------------------------------- escalation
 @router.get("/receivables/escalation-stages", response=list[dict])
 def stages(request):
-    rows = selectors.stages(request.user.company_id)
-    if not rows:
-        services.stages_seed(company_id=request.user.company_id)
-        rows = selectors.stages(request.user.company_id)
-    return [_stage_out(s) for s in rows]
+    return [_stage_out(s) for s in selectors.stages(request.user.company_id)]
 
 
 @router.put("/receivables/escalation-stages/{code}", response=dict)
@@ -350,8 +346,6 @@ def stage_put(request, code: str, payload: StageIn):
 @router.post("/receivables/accounts/{int:account_id}/escalations", response={201: dict})
 def step_create(request, account_id: int, payload: StepIn):
     account = ledger_selectors.account_detail(request.user, account_id)
-    if not EscalationStage.objects.filter(company_id=account.company_id).exists():
-        services.stages_seed(company_id=account.company_id)
     stage = EscalationStage.objects.filter(company_id=account.company_id, code=payload.stage).first()
     if stage is None:
         raise ValidationError({"stage": _("Choose an active stage of the ladder.")})

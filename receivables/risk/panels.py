@@ -9,7 +9,7 @@ from django.utils import timezone
 from ..models import ArrearsType
 from . import selectors
 from .models import EscalationStep, RiskSignal, SettlementRequest
-from .services import STAFF_ROLES, settings_of, stages_seed
+from .services import STAFF_ROLES, settings_of
 
 
 def account_panel(request, account, *, errors=None, values=None, form: str = "") -> dict:
@@ -17,9 +17,6 @@ def account_panel(request, account, *, errors=None, values=None, form: str = "")
     ``form`` names the form whose ``errors`` and ``values`` are shown again."""
     user = request.user
     stages = selectors.stages(account.company_id)
-    if not stages:  # a company's first look at the ladder: the default stages
-        stages_seed(company_id=account.company_id)
-        stages = selectors.stages(account.company_id)
     data = selectors.account_risk(account)
     done = data["done_codes"]
     active = [s for s in stages if s.active]

@@ -2,6 +2,7 @@
 
 - ``risk_inputs_changed`` (a payment or reversal, a promise broken, a signal recorded or withdrawn):
   the account is re-scored in the writer's transaction.
+- A new company gets the default escalation ladder (``services.stages_seed``).
 - Daily at 06:30: every open account re-scored (days past due grow every day) and the machine locks at
   their longest duration flagged (``receivables.risk.tasks``).
 """
@@ -12,6 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from core.models import Company
 from receivables.signals import risk_inputs_changed
 
 from . import tasks  # noqa: F401 - registers the periodic job
@@ -39,3 +44,11 @@ def _recompute(sender, account, **kwargs):
 
 
 risk_inputs_changed.connect(_recompute, dispatch_uid="receivables.risk.recompute")
+
+
+@receiver(post_save, sender=Company, dispatch_uid="receivables.risk.company_ladder")
+def _company_created(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from .services import stages_seed
+
+        stages_seed(company_id=instance.pk)

@@ -374,8 +374,6 @@ def risk_settings(request):
     """Administrators set the risk weights, thresholds, the machine lock's limits and the playbook."""
     if not request.user.has_role(Role.ADMIN):
         raise PermissionDenied
-    if not selectors.stages(request.user.company_id):
-        services.stages_seed(company_id=request.user.company_id)
     if request.method == "GET":
         return render(request, "receivables/risk/settings.html", _settings_context(request))
     values = request.POST.dict()
