@@ -194,7 +194,13 @@ def test_the_daily_sweep_follows_the_days_past_due(org):
     assert services.risk_sweep(company_id=org.company.pk, today=TODAY + dt.timedelta(days=20)) == 0  # unchanged
 
 
-def test_weights_and_thresholds_are_set_by_administrators_validated_and_rescore(org):
+def test_weights_and_thresholds_are_set_by_administrators_validated_and_rescore(
+    org, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from receivables.risk.tasks import risk_rescore_task
+
     account = late_account(org.cust_a1, days_late=10)
     signal(account, org.sales_a1)
     with pytest.raises(PermissionError):
@@ -202,7 +208,16 @@ def test_weights_and_thresholds_are_set_by_administrators_validated_and_rescore(
     with pytest.raises(ValidationError) as exc:
         services.risk_settings_set(actor=org.admin, weights={"wages_late": 150, "dpd_31_60": 1}, thresholds=[5, 5, 9])
     assert set(exc.value.message_dict) == {"weights.wages_late", "weights.dpd_31_60", "thresholds"}
-    services.risk_settings_set(actor=org.admin, weights={"wages_late": 50}, thresholds=[1, 20, 55])
+    assert not DBTaskResult.objects.exists()  # refused: nothing queued
+    before = ReceivableAccount.objects.get(pk=account.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.risk_settings_set(actor=org.admin, weights={"wages_late": 50}, thresholds=[1, 20, 55])
+    # saved at once; the accounts are scored again by the background worker, not in the request
+    account.refresh_from_db()
+    assert (account.risk_score, account.risk_level) == (before.risk_score, before.risk_level)
+    queued = DBTaskResult.objects.get(task_path="receivables.risk.tasks.risk_rescore_task")
+    assert queued.args_kwargs["args"] == [org.company.pk]
+    assert risk_rescore_task.call(org.company.pk) >= 1
     account.refresh_from_db()
     assert account.risk_score == 60 and account.risk_level == "high"
 

@@ -117,7 +117,7 @@ def risk_settings_set(
     *, actor, weights: dict | None = None, thresholds=None, lock_max_days=None, lock_review_days=None
 ) -> RiskSettings:
     """An administrator sets the weights (0–100 each), the thresholds (low < watch < high) and the
-    lock's limits; every account of the company is then re-scored."""
+    lock's limits; every open account of the company is then re-scored in the background."""
     if not (getattr(actor, "pk", None) and actor.has_role(Role.ADMIN)):
         raise PermissionError(_("Only administrators change the risk settings."))
     row = RiskSettings.objects.select_for_update().filter(company_id=actor.company_id).first() or RiskSettings(
@@ -158,7 +158,12 @@ def risk_settings_set(
     if lock_review_days is not None:
         row.lock_review_days = lock_review_days
     row.save()
-    risk_sweep(company_id=actor.company_id)
+    # every open account is scored again by the background worker (thousands of accounts: not in the
+    # administrator's request); the daily sweep would catch up anyway
+    from .tasks import risk_rescore_task
+
+    company_id = actor.company_id
+    transaction.on_commit(lambda: risk_rescore_task.enqueue(company_id))
     return row
 
 

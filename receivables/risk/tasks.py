@@ -1,4 +1,5 @@
-"""The daily job of risk: re-score the open accounts, flag the locks to lift."""
+"""The jobs of risk: daily, re-score the open accounts and flag the locks to lift; after the risk
+settings changed, re-score the company's accounts."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ def risk_daily_task() -> dict[str, int]:
 
     with audit.acting(None, Channel.JOB):
         return {"changed": risk_sweep(), "locks_to_lift": lock_reviews()}
+
+
+@task()
+def risk_rescore_task(company_id: int) -> int:
+    """After the risk settings changed: the company's open accounts scored with the new weights."""
+    from core import audit
+    from core.models import Channel
+
+    from .services import risk_sweep
+
+    with audit.acting(None, Channel.JOB):
+        return risk_sweep(company_id=company_id)
 
 
 periodic("receivables.risk_daily", "receivables.risk.tasks.risk_daily_task", daily_at=dt.time(6, 30))

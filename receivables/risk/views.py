@@ -422,5 +422,7 @@ def risk_settings(request):
             _settings_context(request, errors=_errors_of(exc), values=values),
             status=422,
         )
-    messages.success(request, _("Risk settings saved; every account was scored again."))
+    messages.success(
+        request, _("Risk settings saved; the open accounts are scored again within minutes.")
+    )
     return redirect("receivables:risk_settings")
