@@ -214,6 +214,24 @@ def test_an_action_with_techniques_a_tactic_and_a_promise(org):
     assert sorted(linked.changes["techniques"][1]) == ["clear_terms", "persist"]
 
 
+def test_a_promise_keeps_to_the_companys_contact_hours(org):
+    from receivables.ops.services import settings_for
+
+    account = account_for(org.cust_a1, [(-10, 100_000), (20, 100_000)])
+    cfg = settings_for(org.company.pk)
+    cfg.contact_from, cfg.contact_until = 9, 18
+    cfg.save()
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
+        promise_action(account, org.sales_a1, 1_000, when=tomorrow_at(19, 0))
+    assert exc.value.message_dict["promised_at"] == ["Fix a time within contact hours (09:00–18:00)."]
+    with pytest.raises(ValidationError):
+        promise_action(account, org.sales_a1, 1_000, when=tomorrow_at(8, 30))
+    assert not PaymentPromise.objects.exists()
+    cfg.contact_from, cfg.contact_until = 6, 24  # the default 08:00–21:00 is the company's to change
+    cfg.save()
+    assert promise_action(account, org.sales_a1, 1_000, when=tomorrow_at(22, 30)).promise.amount_fen == 1_000
+
+
 BAD_ACTIONS = [
     ({"kind": "fax"}, "kind"),
     ({"outcome": "maybe"}, "outcome"),
@@ -291,7 +309,8 @@ def test_recording_an_action_through_the_page_with_a_promise(org, client_as):
         headers={"HX-Request": "true"},
     )
     assert r.status_code == 422 and "<html" not in body(r) and 'id="collection"' in body(r)
-    assert _ui("Fix a time within contact hours (08:00–21:00).") in body(r)
+    hours = _ui("Fix a time within contact hours (%(start)02d:00–%(end)02d:00).") % {"start": 8, "end": 21}
+    assert hours in body(r)
     assert 'value="persist" checked' in body(r)  # what was typed stays
     r = c.post(
         url,

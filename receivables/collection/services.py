@@ -205,9 +205,11 @@ def _techniques(company_id, values, errors: dict) -> list[CollectionTechnique]:
 
 
 PROMISE_MESSAGES = {
-    rules.PROMISE_IN_PAST: lambda: _("The promised date and time must be in the future."),
-    rules.PROMISE_OUT_OF_HOURS: lambda: _("Fix a time within contact hours (08:00–21:00)."),
-    rules.PROMISE_TOO_FAR: lambda: _("Fix an exact date within %(n)d days.") % {"n": rules.PROMISE_MAX_DAYS},
+    rules.PROMISE_IN_PAST: lambda hours: _("The promised date and time must be in the future."),
+    rules.PROMISE_OUT_OF_HOURS: lambda hours: (
+        _("Fix a time within contact hours (%(start)02d:00–%(end)02d:00).") % {"start": hours[0], "end": hours[1]}
+    ),
+    rules.PROMISE_TOO_FAR: lambda hours: _("Fix an exact date within %(n)d days.") % {"n": rules.PROMISE_MAX_DAYS},
 }
 
 
@@ -260,9 +262,17 @@ def action_record(
         else:
             promise_when = _moment(promised_at, "promised_at", errors)
             if promise_when is not None:
-                problem = rules.promise_problem(timezone.localtime(promise_when), timezone.localtime(now))
+                from ..ops.services import settings_for  # the company's contact hours (default 08:00–21:00)
+
+                hours = settings_for(account.company_id).contact_hours
+                problem = rules.promise_problem(
+                    timezone.localtime(promise_when),
+                    timezone.localtime(now),
+                    contact_from=dt.time(hours[0], 0),
+                    contact_to=dt.time(hours[1], 0) if hours[1] < 24 else dt.time.max,
+                )
                 if problem:
-                    errors["promised_at"] = PROMISE_MESSAGES[problem]()
+                    errors["promised_at"] = PROMISE_MESSAGES[problem](hours)
         try:
             promise_fen = parse_fen(promise_amount_fen, "promise_amount_fen")
             if promise_fen <= 0:

@@ -422,7 +422,5 @@ def risk_settings(request):
             _settings_context(request, errors=_errors_of(exc), values=values),
             status=422,
         )
-    messages.success(
-        request, _("Risk settings saved; the open accounts are scored again within minutes.")
-    )
+    messages.success(request, _("Risk settings saved; the open accounts are scored again within minutes."))
     return redirect("receivables:risk_settings")
