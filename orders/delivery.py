@@ -781,35 +781,15 @@ def _hour_meter(value) -> Decimal:
 
 def _checked_photo(order: Order, upload) -> bytes:
     """The photo of the signed delivery list, verified and re-encoded like visit photos."""
-    from visits.checkin import _clean_image
+    from core.images import checked_photo
     from visits.method import settings_for
 
-    if upload is None:
-        raise ValidationError({"checklist_photo": _("Take a photo of the delivery list signed by the customer.")})
-    max_mb = settings_for(order.company_id).photo_max_mb
-    limit = max_mb * 1024 * 1024
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise ValidationError(
-            {
-                "checklist_photo": _("The photo is %(size).1f MB; the largest allowed is %(max)d MB.")
-                % {"size": size / 1024 / 1024, "max": max_mb}
-            }
-        )
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            {"checklist_photo": _("The photo is larger than %(max)d MB, the largest allowed.") % {"max": max_mb}}
-        )
-    if not data:
-        raise ValidationError({"checklist_photo": _("The file is empty.")})
-    try:
-        full, _thumb, _w, _h = _clean_image(data, str(getattr(upload, "name", "") or "")[:80])
-    except ValidationError as exc:
-        raise ValidationError({"checklist_photo": exc.message_dict.get("photo", exc.messages)}) from None
-    return full
+    return checked_photo(
+        upload,
+        field="checklist_photo",
+        max_mb=settings_for(order.company_id).photo_max_mb,
+        missing=_("Take a photo of the delivery list signed by the customer."),
+    )
 
 
 def _check_delivery(actor: User, order: Order, delivered_at, hour_meter) -> tuple[dt.datetime, Decimal, Contract]:

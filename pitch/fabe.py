@@ -31,6 +31,7 @@ from django.db.models import Case, Prefetch, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.images import clean_image, read_upload
 from core.models import User
 from core.visibility import Action, can, get_or_404, may, visible
 from customers.domain import sensitivity as sens
@@ -92,31 +93,9 @@ def clean_upload(kind: str, upload) -> tuple[bytes, str]:
         raise ValidationError(
             {"file": _("“%(name)s” is not accepted: send a %(types)s file.") % {"name": name[:80], "types": FILE_NAMES}}
         )
-    limit = limit_mb * 1024 * 1024
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise ValidationError(
-            {
-                "file": _("The file is %(size).1f MB; the largest allowed is %(max)d MB.")
-                % {"size": size / 1024 / 1024, "max": limit_mb}
-            }
-        )
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            {"file": _("The file is larger than %(max)d MB, the largest allowed.") % {"max": limit_mb}}
-        )
-    if not data:
-        raise ValidationError({"file": _("The file is empty.")})
+    data = read_upload(upload, field="file", max_mb=limit_mb, photo=False)
     if kind == FabeEvidence.Kind.PHOTO:
-        from visits.checkin import _clean_image  # one photo check for the whole project
-
-        try:
-            full, _thumb, _w, _h = _clean_image(data, name[:80])
-        except ValidationError as exc:
-            raise ValidationError({"file": exc.message_dict.get("photo", [_("Send a photo.")])}) from None
+        full, _thumb, _w, _h = clean_image(data, name[:80], field="file")
         return full, "jpg"
     if not _sniff(ext, data):
         raise ValidationError(

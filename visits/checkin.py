@@ -34,7 +34,6 @@ Decisions (the page and the API say the same):
 from __future__ import annotations
 
 import datetime as dt
-import io
 import secrets
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -43,8 +42,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.images import clean_image, read_upload
 from core.models import User
 from core.visibility import Action, can, visible
 
@@ -53,20 +52,6 @@ from .method import settings_for
 from .models import Visit, VisitPhoto
 from .services import visit_done
 
-try:  # HEIC photos (iPhone) when the optional pillow-heif plugin is installed
-    from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
-
-    register_heif_opener()
-    HEIF = True
-except ImportError:  # pragma: no cover - depends on the installation
-    HEIF = False
-
-# Pillow's format names. Phones' JPEGs are sometimes multi-picture JPEGs ("MPO").
-ALLOWED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"} | ({"HEIF"} if HEIF else set()))
-FORMAT_NAMES = "JPEG / PNG / WebP" + (" / HEIC" if HEIF else "")
-FULL_PX = 2560  # long side of the stored copy
-THUMB_PX = 320  # long side of the thumbnail
-MAX_PIXELS = 60_000_000  # larger than any phone camera (a 50 MP sensor); refuses decompression bombs
 MAX_PHOTOS = 20  # per visit
 _COORD = Decimal("0.000001")
 
@@ -239,52 +224,6 @@ def _refuse(message: str) -> ValidationError:
     return ValidationError({"photo": message})
 
 
-def _clean_image(data: bytes, name: str) -> tuple[bytes, bytes, int, int]:
-    """(stored JPEG, thumbnail JPEG, width, height) — or a refusal naming the field "photo"."""
-    not_a_photo = _("“%(name)s” is not a photo: send a %(formats)s picture.") % {
-        "name": name or _("The file"),
-        "formats": FORMAT_NAMES,
-    }
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
-            probe.verify()  # structure and checksums, without decoding the pixels
-        if fmt not in ALLOWED_FORMATS:
-            raise _refuse(
-                _("%(format)s pictures are not accepted: send a %(formats)s photo.")
-                % {"format": fmt, "formats": FORMAT_NAMES}
-            )
-        image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:  # checked before decoding: no decompression bombs
-            raise _refuse(_("The picture is too large (%(w)d × %(h)d).") % {"w": image.width, "h": image.height})
-        image.load()  # decodes: a truncated or corrupt file fails here
-        image = ImageOps.exif_transpose(image)
-        icc = image.info.get("icc_profile")
-        if image.mode not in ("RGB", "L"):  # transparency onto white; CMYK, 16 bit, palettes to RGB
-            rgba = image.convert("RGBA")
-            image = Image.new("RGB", rgba.size, (255, 255, 255))
-            image.paste(rgba, mask=rgba.getchannel("A"))
-    except ValidationError:
-        raise
-    except Image.DecompressionBombError:
-        raise _refuse(_("The picture is too large.")) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, EOFError, IndexError):
-        raise _refuse(not_a_photo) from None
-    image.info = {}  # no EXIF (GPS, serial numbers), no XMP, no comments in what we store
-
-    def encode(im: Image.Image, px: int, quality: int) -> tuple[bytes, int, int]:
-        im = im.copy()
-        im.thumbnail((px, px), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        extra = {"icc_profile": icc} if icc else {}
-        im.save(out, "JPEG", quality=quality, optimize=True, progressive=True, **extra)
-        return out.getvalue(), im.width, im.height
-
-    full, width, height = encode(image, FULL_PX, 85)
-    thumb, _w, _h = encode(image, THUMB_PX, 78)
-    return full, thumb, width, height
-
-
 def photo_add(*, actor: User, visit: Visit, upload) -> VisitPhoto:
     """Add a site photo (``upload``: an uploaded file). Verified with Pillow, re-encoded without
     metadata, thumbnail made; stored through Django's storage.
@@ -307,23 +246,9 @@ def photo_add(*, actor: User, visit: Visit, upload) -> VisitPhoto:
         raise _refuse(_("A visit keeps at most %(n)d photos; delete one first.") % {"n": MAX_PHOTOS})
     if upload is None:
         raise _refuse(_("Choose a photo."))
-    max_mb = settings_for(visit.company_id).photo_max_mb
-    size = getattr(upload, "size", None)
     name = str(getattr(upload, "name", "") or "")[:80]
-    limit = max_mb * 1024 * 1024
-    if size is not None and size > limit:
-        raise _refuse(
-            _("The photo is %(size).1f MB; the largest allowed is %(max)d MB.")
-            % {"size": size / 1024 / 1024, "max": max_mb}
-        )
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise _refuse(_("The photo is larger than %(max)d MB, the largest allowed.") % {"max": max_mb})
-    if not data:
-        raise _refuse(_("The file is empty."))
-    full, thumb, width, height = _clean_image(data, name)
+    data = read_upload(upload, field="photo", max_mb=settings_for(visit.company_id).photo_max_mb)
+    full, thumb, width, height = clean_image(data, name, field="photo")
 
     token = secrets.token_hex(8)
     photo = VisitPhoto(

@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.images import FORMAT_NAMES
 from core.models import Role
 from core.visibility import Action, can, get_or_404
 
@@ -100,7 +101,7 @@ def _context(request, visit: Visit, *, errors=None, values=None, notice: str = "
         "own": user.pk == visit.salesperson_id,
         "radius_m": conf.checkin_radius_m,
         "photo_max_mb": conf.photo_max_mb,
-        "photo_formats": services.FORMAT_NAMES,
+        "photo_formats": FORMAT_NAMES,
         "photos": photos,
         "can_add_photo": can_act and add_open and len(photos) < services.MAX_PHOTOS,
         "can_delete_photos": can_act and state == "in",
