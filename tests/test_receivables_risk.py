@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -615,10 +616,12 @@ def test_the_approvals_page_approves_in_place_with_a_pinned_query_count(org, cli
     services.settlement_request(actor=org.sales_a1, account=first.account, kind="goods", amount_fen=50_000,
                                 valuation_fen=60_000, valued_by="评估公司", evidence="评估报告")  # fmt: skip
     c = client_as(org.manager_a)
-    with django_assert_num_queries(6) as ctx:
+    signal(first.account, org.sales_a1)
+    with django_assert_num_queries(7) as ctx:
         r = c.get(reverse("receivables:escalations"))
     body = r.content.decode()
     assert body.count('data-testid="pending-step"') == 1 and "设备停工、GPS离线" in body
+    assert 'data-testid="step-signals"' in body and "机手说两个月没发工资" in body  # the signals in force beside
     assert 'data-testid="lock-hint"' in body  # poor business: a lock will do little
     assert 'data-testid="pending-settlement"' not in body  # finance decides those
     for _ in range(3):
@@ -672,6 +675,68 @@ def test_the_risk_settings_page_for_administrators(org, client_as):
     assert r.status_code == 302
     credit.refresh_from_db()
     assert not credit.active and credit.name == "上报征信"
+
+
+def a_photo(name="site.png", size=(640, 480)):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 160, 40)).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def test_a_signal_with_a_photo_is_stored_encrypted_and_shown_only_to_who_sees_the_account(org, client_as, other):
+    from django.conf import settings
+
+    account = late_account(org.cust_a1, days_late=40)
+    c = client_as(org.sales_a1)
+    url = reverse("receivables:risk_signal_new", args=[account.pk])
+    data = {"kind": "low_utilisation", "observed_on": TODAY.isoformat(), "evidence": "挖机停在院里两周没动"}
+    # not a picture: refused naming the photo, nothing written (no row, no file)
+    r = c.post(url, data | {"photo": SimpleUploadedFile("x.png", b"not a picture", content_type="image/png")},
+               headers={"HX-Request": "true"})  # fmt: skip
+    assert r.status_code == 422 and ui("Photo of the evidence") in r.content.decode()
+    assert not RiskSignal.objects.exists()
+    folder = settings.MEDIA_ROOT / "receivables" / "signals"
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+
+    r = c.post(url, data | {"photo": a_photo()})
+    assert r.status_code == 302
+    signal = RiskSignal.objects.get()
+    on_disk = (settings.MEDIA_ROOT / signal.photo.name).read_bytes()
+    assert not on_disk.startswith(b"\xff\xd8") and b"PNG" not in on_disk[:16]  # encrypted at rest
+    photo_url = reverse("receivables:risk_signal_photo", args=[signal.pk])
+    page = c.get(reverse("receivables:detail", args=[account.pk])).content.decode()
+    assert photo_url in page
+    r = c.get(photo_url)
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+    assert b"".join(r.streaming_content).startswith(b"\xff\xd8")  # re-encoded as JPEG
+    assert client_as(org.manager_a).get(photo_url).status_code == 200
+    assert client_as(org.sales_b1).get(photo_url).status_code == 404  # another region's salesperson
+    assert client_as(other.admin).get(photo_url).status_code == 404  # another company
+    assert client_as(org.service).get(photo_url).status_code == 404
+
+
+def test_the_api_takes_a_signal_with_its_photo(org, api_as):
+    account = late_account(org.cust_a1, days_late=40)
+    api = api_as(org.sales_a1)
+    url = f"/api/receivables/accounts/{account.pk}/risk/signals/with-photo"
+    fields = {"kind": "machine_moved", "observed_on": TODAY.isoformat(), "evidence": "设备拉去外省，无项目"}
+    r = api.client.post(url, fields | {"photo": a_photo("big.png", (10, 10))}, headers=api.headers)
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["kind"] == "machine_moved" and body["photo_url"].endswith(f"/{body['id']}/photo")
+    r = api.get(body["photo_url"])
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"\xff\xd8")
+    assert api_as(org.sales_b1).get(body["photo_url"]).status_code == 404
+    r = api.client.post(
+        url, fields | {"photo": SimpleUploadedFile("a.txt", b"hello", content_type="text/plain")}, headers=api.headers
+    )
+    assert r.status_code == 422 and "photo" in r.json()["error"]["fields"]
+    assert RiskSignal.objects.count() == 1
 
 
 # ---------------------------------------------------------------------------------------------- API

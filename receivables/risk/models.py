@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import audited
 from core.models import Company
+from core.sensitive import encrypted_storage
 
 from . import rules
 
@@ -80,6 +81,12 @@ class RiskSignal(models.Model):
     kind = models.CharField(_("signal"), max_length=20, choices=Kind.choices)
     observed_on = models.DateField(_("observed on"))
     evidence = models.TextField(_("evidence"))
+    photo = models.FileField(  # a JPEG re-encoded without metadata, encrypted at rest
+        _("photo of the evidence (证据照片)"),
+        upload_to="receivables/signals/%Y/%m/",
+        blank=True,
+        storage=encrypted_storage,
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("recorded at"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)

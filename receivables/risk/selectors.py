@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 
 from core.models import Role
 from core.visibility import visible
@@ -53,13 +53,22 @@ def watch_counts(user) -> dict[str, int]:
 
 def pending_steps(user):
     """Escalation requests awaiting the user's decision: a manager's regions (an administrator: all),
-    never their own requests."""
+    never their own requests; each account's signals in force (``account.active_signals``) beside."""
     qs = visible(user, EscalationStep).filter(status=EscalationStep.Status.REQUESTED).exclude(requested_by=user)
     if not user.has_role(Role.ADMIN):
         if not user.has_role(Role.MANAGER):
             return qs.none()
         qs = qs.filter(account__region_id__in=list(user.region_ids))
-    return qs.select_related("account__customer", "account__region", "stage", "requested_by").order_by("at", "pk")
+    signals = Prefetch(
+        "account__risk_signals",
+        queryset=RiskSignal.objects.filter(withdrawn_at__isnull=True).order_by("-observed_on", "-id"),
+        to_attr="active_signals",
+    )
+    return (
+        qs.select_related("account__customer", "account__region", "stage", "requested_by")
+        .prefetch_related(signals)
+        .order_by("at", "pk")
+    )
 
 
 def pending_settlements(user):

@@ -13,8 +13,10 @@ Keyword-only, atomic, validated (``ValidationError({field: message})``), permiss
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -22,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.images import checked_photo
 from core.models import Role, Todo, User
 from core.selectors import region_people
 from core.services import notify, todo_done, todo_post
@@ -44,6 +47,7 @@ from .models import (
     SettlementRequest,
 )
 
+PHOTO_MAX_MB = 10  # a phone photo of the evidence
 STAFF_ROLES = (Role.SALESPERSON, Role.MANAGER, Role.FINANCE, Role.ADMIN)
 TODO_RISK = "receivables_risk"
 TODO_ESCALATION = "receivables_escalation"
@@ -324,8 +328,10 @@ def risk_sweep(*, company_id: int | None = None, today: dt.date | None = None, c
 
 # ------------------------------------------------------------------------------------------ signals
 @transaction.atomic
-def signal_record(*, actor, account: ReceivableAccount, kind, observed_on, evidence) -> RiskSignal:
-    """A risk signal seen by staff, with its evidence; the score is recomputed at once."""
+def signal_record(*, actor, account: ReceivableAccount, kind, observed_on, evidence, photo=None) -> RiskSignal:
+    """A risk signal seen by staff, with its evidence (what was seen, and optionally a photo: the idle
+    machine, the empty site); the score is recomputed at once. The photo is verified, re-encoded
+    without metadata (core.images) and stored encrypted; nothing is written if anything is wrong."""
     _require_staff(actor, account)
     errors: dict[str, str] = {}
     kind = (kind or "").strip() if isinstance(kind, str) else ""
@@ -343,13 +349,27 @@ def signal_record(*, actor, account: ReceivableAccount, kind, observed_on, evide
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
         text = ""
+    jpeg = None
+    if photo is not None:
+        try:
+            jpeg = checked_photo(photo, field="photo", max_mb=PHOTO_MAX_MB, missing=_("Choose a photo."))
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    signal = RiskSignal.objects.create(
+    signal = RiskSignal(
         company_id=account.company_id, account=account, kind=kind, observed_on=day, evidence=text, by=actor,
         at=timezone.now(),
     )  # fmt: skip
-    _inputs_changed(account)
+    if jpeg is not None:
+        signal.photo.save(f"{secrets.token_hex(8)}.jpg", ContentFile(jpeg), save=False)
+    try:
+        signal.save()
+        _inputs_changed(account)
+    except BaseException:
+        if signal.photo:
+            signal.photo.storage.delete(signal.photo.name)
+        raise
     return signal
 
 

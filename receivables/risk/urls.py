@@ -12,6 +12,7 @@ urlpatterns = [
     path("risk/settings/", v.risk_settings, name="risk_settings"),
     path("<int:pk>/risk/signals/", v.signal_new, name="risk_signal_new"),
     path("risk/signals/<int:pk>/withdraw/", v.signal_withdraw, name="risk_signal_withdraw"),
+    path("risk/signals/<int:pk>/photo/", v.signal_photo, name="risk_signal_photo"),
     path("<int:pk>/risk/arrears/", v.arrears_set, name="risk_arrears_set"),
     path("<int:pk>/risk/escalations/", v.step_new, name="risk_step_new"),
     path("risk/steps/<int:pk>/notice/", v.step_notice, name="risk_step_notice"),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +34,7 @@ LABELS = {
     "kind": gettext_lazy("Kind"),
     "observed_on": gettext_lazy("Observed on"),
     "evidence": gettext_lazy("Evidence"),
+    "photo": gettext_lazy("Photo of the evidence"),
     "withdrawn_reason": gettext_lazy("Why withdrawn"),
     "arrears_type": gettext_lazy("Arrears type (欠款类型)"),
     "cause_note": gettext_lazy("Cause"),
@@ -112,9 +114,26 @@ def signal_new(request, pk: int):
             kind=v.get("kind", ""),
             observed_on=v.get("observed_on", ""),
             evidence=v.get("evidence", ""),
+            photo=request.FILES.get("photo"),
         ),
         _("Risk signal recorded."),
     )
+
+
+@require_GET
+def signal_photo(request, pk: int):
+    """The photo of a signal's evidence, to whoever may see the signal's account; never cached by others."""
+    row = get_or_404(request.user, RiskSignal, pk)
+    if not row.photo:
+        raise Http404
+    try:
+        handle = row.photo.storage.open(row.photo.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_POST

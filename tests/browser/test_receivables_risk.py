@@ -1,6 +1,7 @@
 """Risk in a browser, at phone and desktop size: the salesperson records a risk signal on the account
-page (the section is swapped in place, the score rises with its reason), the manager finds the lock
-request on the approvals page with its evidence and approves it in place; the watch list fits."""
+page with a photo of the evidence (the section is swapped in place, the score rises with its reason),
+the manager finds the lock request on the approvals page with its evidence and approves it in place;
+the watch list fits."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 
 from receivables.models import ReceivableAccount
 from receivables.risk import services
-from receivables.risk.models import EscalationStage, EscalationStep
+from receivables.risk.models import EscalationStage, EscalationStep, RiskSignal
 
 from .helpers import assert_fits_width, assert_same_document, login_ok, mark_document
 
@@ -24,6 +25,16 @@ def ledger(demo):
 
     seed_receivables(demo.company, rng=random.Random(5))
     return demo
+
+
+def a_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (90, 120, 60)).save(out, "PNG")
+    return out.getvalue()
 
 
 def test_a_signal_raises_the_risk_and_the_manager_approves_a_lock(page, ledger):
@@ -43,9 +54,17 @@ def test_a_signal_raises_the_risk_and_the_manager_approves_a_lock(page, ledger):
     page.locator("[data-testid=risk-signals] details.rk-form > summary").click()
     page.locator("#rk-kind").select_option("partners_conflict")
     page.locator("#rk-evidence").fill("两个合伙人为分账吵翻，设备停在工地")
+    page.locator("[data-testid=signal-photo]").set_input_files(
+        files=[{"name": "site.png", "mimeType": "image/png", "buffer": a_png()}]
+    )
     page.locator("[data-testid=signal-submit]").click()
     expect(page.locator('[data-testid=risk-reason][data-code="partners_conflict"]')).to_be_visible()
     assert_same_document(page)
+    signal = RiskSignal.objects.get(account=account, kind="partners_conflict")
+    assert signal.photo  # sent with the form (multipart through htmx), stored
+    link = page.locator('[data-testid=signal][data-kind="partners_conflict"] [data-testid=signal-photo-link]')
+    photo = page.request.get(link.get_attribute("href"))
+    assert photo.ok and photo.headers["content-type"] == "image/jpeg" and photo.body()[:2] == b"\xff\xd8"
     account.refresh_from_db()
     assert account.risk_score > before
     expect(page.locator("[data-testid=risk-score-value]")).to_have_text(str(account.risk_score))
