@@ -901,9 +901,8 @@ def risk_rows(org, other, w) -> dict:
         out[f"arrearsplaybook_{side}"] = rm.ArrearsPlaybook.objects.create(
             company=company, arrears_type="deliberate", counter_measures="对策"
         )
-        out[f"escalationstage_{side}"] = rm.EscalationStage.objects.create(
-            company=company, code="reminder", name="提醒", order=10
-        )
+        # every company has the default ladder from its creation
+        out[f"escalationstage_{side}"] = rm.EscalationStage.objects.get(company=company, code="reminder")
     for key in ("a1", "b1", "pool", "other"):
         account = w[f"receivableaccount_{key}"]
         by = w["other_admin"] if key == "other" else org.admin
