@@ -9,18 +9,17 @@ visibility check — never from a public /media/ URL.
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core.files import file_response
 from core.models import Role
 from core.visibility import Action, can, get_or_404, may
 from pitch.models import Product
@@ -275,16 +274,7 @@ def delivery_photo(request, order_id: int):
     row = Delivery.objects.filter(order=order).first()
     if row is None or not row.checklist_photo or not can(request.user, row, Action.VIEW):
         raise Http404
-    try:
-        handle = row.checklist_photo.storage.open(row.checklist_photo.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=mimetypes.guess_type(row.checklist_photo.name)[0] or "image/jpeg")
-    response["Content-Disposition"] = f'inline; filename="delivery-{order.pk}.jpg"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Vary"] = "Cookie, Authorization"
-    return response
+    return file_response(row.checklist_photo, f"delivery-{order.pk}.jpg")
 
 
 # ------------------------------------------------------------------------------------------ lists

@@ -4,16 +4,16 @@ through orders.documents; files and PDFs are served only here, after the visibil
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.files import file_response
 from core.visibility import Action, can, get_or_404
 
 from . import documents as docs
@@ -341,21 +341,8 @@ def down_payment_new(request, order_id: int):
 # ------------------------------------------------------------------------------------------ files
 
 
-def _file_response(field, filename: str, *, attachment: bool = False) -> FileResponse:
-    if not field:
-        raise Http404
-    try:
-        handle = field.storage.open(field.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    disposition = "attachment" if attachment else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=600"
-    response["Vary"] = "Cookie, Authorization"
-    return response
+def _file_response(field, filename: str, *, attachment: bool = False):
+    return file_response(field, filename, attachment=attachment, cache="private, max-age=600")
 
 
 @require_GET

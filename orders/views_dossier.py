@@ -9,18 +9,17 @@ checklist swapped in place). Files are streamed by ``dossier_file`` after a visi
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import sensitive
+from core.files import file_response
 from core.models import Channel
 from core.visibility import Action, get_or_404, visible
 
@@ -223,20 +222,13 @@ def dossier_reveal(request, item_id: int):
 def dossier_file(request, item_id: int):
     """The uploaded document to whoever may see it; never cached by shared caches."""
     item = _item(request, item_id, Action.VIEW)
-    if not item.file:
-        raise Http404
-    try:
-        handle = item.file.storage.open(item.file.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    content_type = mimetypes.guess_type(item.file.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    ext = item.file.name.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="dossier-{item.order_id}-{item.kind}.{ext}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    ext = item.file.name.rsplit(".", 1)[-1] if item.file else ""
+    return file_response(
+        item.file,
+        f"dossier-{item.order_id}-{item.kind}.{ext}",
+        cache="private, no-store",
+        headers={"Content-Security-Policy": "sandbox"},
+    )
 
 
 @require_GET

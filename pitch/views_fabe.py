@@ -4,16 +4,15 @@ card and its evidence by managers and administrators. Thin: parse, call pitch.fa
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.files import file_response
 from core.visibility import Action, get_or_404, may, visible
 from customers.models import NeedPoint
 from customers.selectors import customer_search
@@ -74,21 +73,8 @@ def sheet(request, customer_id: int):
 def evidence(request, pk: int):
     """An evidence file (photo, report, video) to whoever may see its card; private cache."""
     row = get_or_404(request.user, FabeEvidence, pk)
-    if not row.file:
-        raise Http404
-    try:
-        handle = row.file.storage.open(row.file.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    ext = row.file.name.rsplit(".", 1)[-1].lower()
-    content_type = mimetypes.guess_type(row.file.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    disposition = "inline" if ext in ("jpg", "pdf", "mp4") else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="evidence-{row.pk}.{ext}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Vary"] = "Cookie, Authorization"
-    return response
+    ext = row.file.name.rsplit(".", 1)[-1].lower() if row.file else ""
+    return file_response(row.file, f"evidence-{row.pk}.{ext}", attachment=ext not in ("jpg", "pdf", "mp4"))
 
 
 # ------------------------------------------------------------------------------------------ editing

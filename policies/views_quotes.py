@@ -5,12 +5,13 @@ policies.quotes, render."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.files import file_response
 from core.visibility import Action, can, get_or_404
 from customers.models import Customer
 
@@ -214,16 +215,5 @@ def quote_pdf(request, pk: int, version: int):
     return pdf_response(quote, row)
 
 
-def pdf_response(quote, row) -> FileResponse:
-    if not row.pdf:
-        raise Http404
-    try:
-        handle = row.pdf.storage.open(row.pdf.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{quotes.pdf_filename(quote, row)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Vary"] = "Cookie, Authorization"
-    return response
+def pdf_response(quote, row):
+    return file_response(row.pdf, quotes.pdf_filename(quote, row), content_type="application/pdf")

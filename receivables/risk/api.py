@@ -34,12 +34,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.api import paginate
+from core.files import file_response
 from core.visibility import get_or_404
 
 from .. import selectors as ledger_selectors
@@ -283,15 +284,7 @@ def signal_create_with_photo(
 def signal_photo(request, signal_id: int):
     """The JPEG of a signal's evidence photo, to whoever may see the account."""
     signal = get_or_404(request.user, RiskSignal, signal_id)
-    if not signal.photo:
-        raise Http404
-    try:
-        handle = signal.photo.storage.open(signal.photo.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(signal.photo, f"signal-{signal.pk}.jpg", content_type="image/jpeg")
 
 
 @router.post("/receivables/risk/signals/{int:signal_id}/withdraw", response=dict)

@@ -11,12 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.files import file_response
 from core.models import Role
 from core.visibility import get_or_404
 
@@ -124,16 +124,7 @@ def signal_new(request, pk: int):
 def signal_photo(request, pk: int):
     """The photo of a signal's evidence, to whoever may see the signal's account; never cached by others."""
     row = get_or_404(request.user, RiskSignal, pk)
-    if not row.photo:
-        raise Http404
-    try:
-        handle = row.photo.storage.open(row.photo.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(row.photo, f"signal-{row.pk}.jpg", content_type="image/jpeg")
 
 
 @require_POST
