@@ -107,6 +107,12 @@ def test_a_promised_moment_must_make_sense():
     assert rules.promise_problem(dt.datetime(2026, 6, 1, 21, 0), now) is None
     assert rules.promise_problem(dt.datetime(2026, 8, 30, 10, 0), now) is None  # 90 days
     assert rules.promise_problem(dt.datetime(2026, 8, 31, 10, 0), now) == rules.PROMISE_TOO_FAR
+    # the company's own contact hours, whole hours, the end inclusive; 24 means until midnight
+    office = {"contact_hours": (9, 18)}
+    assert rules.promise_problem(dt.datetime(2026, 6, 2, 8, 30), now, **office) == rules.PROMISE_OUT_OF_HOURS
+    assert rules.promise_problem(dt.datetime(2026, 6, 2, 18, 1), now, **office) == rules.PROMISE_OUT_OF_HOURS
+    assert rules.promise_problem(dt.datetime(2026, 6, 2, 18, 0), now, **office) is None
+    assert rules.promise_problem(dt.datetime(2026, 6, 2, 23, 59), now, contact_hours=(6, 24)) is None
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=10**9))

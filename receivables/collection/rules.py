@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..ops.rules import CONTACT_HOURS
+
 # the six questions, in the deck's order, each with the answers it needs
 QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sold", ("item_name", "item_spec", "quantity", "amount_fen", "sold_on")),
@@ -27,8 +29,6 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 OPEN, KEPT, PARTLY, BROKEN = "open", "kept", "partly", "broken"
 
-CONTACT_FROM = dt.time(8, 0)
-CONTACT_TO = dt.time(21, 0)
 PROMISE_MAX_DAYS = 90  # a promise further away than this is no exact date: fix a nearer one
 
 
@@ -140,16 +140,18 @@ def promise_problem(
     promised_at: dt.datetime,
     now: dt.datetime,
     *,
-    contact_from: dt.time = CONTACT_FROM,
-    contact_to: dt.time = CONTACT_TO,
+    contact_hours: tuple[int, int] = CONTACT_HOURS,
     max_days: int = PROMISE_MAX_DAYS,
 ) -> str | None:
     """Why a promised moment (both local, naive or aware alike) is refused, or None: it must be in
-    the future, within contact hours (the collector goes or calls then), and at most ``max_days``
+    the future, within the contact hours (whole hours, start to end inclusive: the collector goes or
+    calls then), and at most ``max_days``
     away (further is no exact date)."""
     if promised_at <= now:
         return PROMISE_IN_PAST
-    if not contact_from <= promised_at.time() <= contact_to:
+    start, end = contact_hours
+    latest = dt.time(end, 0) if end < 24 else dt.time.max
+    if not dt.time(start, 0) <= promised_at.time() <= latest:
         return PROMISE_OUT_OF_HOURS
     if (promised_at.date() - now.date()).days > max_days:
         return PROMISE_TOO_FAR

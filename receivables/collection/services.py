@@ -266,10 +266,7 @@ def action_record(
 
                 hours = settings_for(account.company_id).contact_hours
                 problem = rules.promise_problem(
-                    timezone.localtime(promise_when),
-                    timezone.localtime(now),
-                    contact_from=dt.time(hours[0], 0),
-                    contact_to=dt.time(hours[1], 0) if hours[1] < 24 else dt.time.max,
+                    timezone.localtime(promise_when), timezone.localtime(now), contact_hours=hours
                 )
                 if problem:
                     errors["promised_at"] = PROMISE_MESSAGES[problem](hours)

@@ -115,12 +115,15 @@ def _ceil(moment: dt.datetime) -> dt.datetime:
     return moment + dt.timedelta(minutes=extra)
 
 
+CONTACT_HOURS = (8, 21)  # the default contact hours, whole hours: 08:00 to 21:00 (CollectionSettings)
+
+
 def next_good_times(
     now: dt.datetime,
     *,
     pay_day: int | None = None,
     holidays: Callable[[dt.date], bool | None] = china_rest_day,
-    contact_hours: tuple[int, int] = (8, 21),
+    contact_hours: tuple[int, int] = CONTACT_HOURS,
     count: int = 3,
 ) -> list[GoodTime]:
     """The next ``count`` good moments after ``now`` (local wall-clock time, naive), one per day, in
